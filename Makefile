@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   build the warehouse from generated demo data (DuckDB) and show the result
+#   make test   run the whole test suite (lint, dbt build + tests on fresh data, pytest)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_PROJECT_DIR := $(CURDIR)
+
+.PHONY: install demo test lint manifest dagster clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/python -m customer_health.main_job $(ARGS)
+
+test: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/test.sh
+
+lint: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/lint.sh
+
+# Prepare target/manifest.json for Dagster (it never runs `dbt parse` at import time).
+manifest: install
+	HEALTH_DBT_TARGET=lint $(BIN)/dbt parse --quiet
+
+dagster: manifest
+	$(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf target logs warehouse .pytest_cache

@@ -1,0 +1,34 @@
+{#- Building blocks shared by the staging layer. -#}
+
+{% macro latest_version(relation, key_column, loaded_at_column='_loaded_at', tiebreak_columns=[]) -%}
+    {{ return(adapter.dispatch('latest_version', 'customer_health')(relation, key_column, loaded_at_column, tiebreak_columns)) }}
+{%- endmacro %}
+
+{#- The current version of every record: the row with the latest load time per key.
+    Rows with a null key cannot be de-duplicated and are all kept (staging sets them
+    aside as `null_key`). Ties on the load time are broken on `tiebreak_columns`
+    (descending) so that the choice is deterministic where the loader can tie. -#}
+{% macro default__latest_version(relation, key_column, loaded_at_column, tiebreak_columns) -%}
+    select *
+    from (
+        select
+            loaded.*,
+            row_number() over (
+                partition by loaded.{{ key_column }}
+                order by loaded.{{ loaded_at_column }} desc nulls last
+                {%- for column in tiebreak_columns %}, loaded.{{ column }} desc nulls last{% endfor %}
+            ) as version_rank
+        from {{ relation }} as loaded
+    ) as versions
+    where {{ key_column }} is null or version_rank = 1
+{%- endmacro %}
+
+{#- Money in billing arrives as integer minor units; `exponent` is the currency's
+    number of decimals (2 for usd, 0 for jpy: see seeds/reference/currencies.csv). -#}
+{% macro minor_to_major(amount_column, exponent_column) -%}
+    ({{ amount_column }} / power(10, coalesce({{ exponent_column }}, 2)))
+{%- endmacro %}
+
+{% macro is_future_timestamp(timestamp_column, loaded_at_column='loaded_at') -%}
+    ({{ timestamp_column }} > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at_column) }})
+{%- endmacro %}

@@ -1,0 +1,40 @@
+-- The current version of every meeting or call logged in the CRM (crm.event), with the
+-- reason it is set aside. Meetings dated in the future are scheduled meetings, not
+-- errors: indicators only count meetings up to the day they describe.
+with
+
+source as (
+    {{ latest_version(source('crm', 'event'), 'id') }}
+),
+
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
+renamed as (
+    select
+        cast(id as {{ dbt.type_string() }}) as meeting_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(who_id as {{ dbt.type_string() }}) as contact_id,
+        cast(subject as {{ dbt.type_string() }}) as subject,
+        cast(type as {{ dbt.type_string() }}) as meeting_type,
+        coalesce(cast(is_deleted as boolean), false) as is_deleted,
+        cast(activity_date as {{ dbt.type_timestamp() }}) as meeting_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+    from source
+),
+
+checked as (
+    select
+        renamed.*,
+        case
+            when renamed.meeting_id is null then 'null_key'
+            when accounts.account_id is null then 'orphan_account'
+            when renamed.meeting_at is null then 'null_timestamp'
+        end as rejection_reason
+    from renamed
+    left join accounts
+        on renamed.account_id = accounts.account_id
+)
+
+select * from checked

@@ -1,0 +1,69 @@
+-- The current version of every product event, attributed to the user's account, with
+-- the reason it is set aside. Incremental on the load time: each run reads only the
+-- rows landed since the last run (re-delivered ids replace their earlier version), so
+-- a daily run never rescans the whole event history.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+landed as (
+    select *
+    from {{ source('product', 'tracks') }}
+    {% if is_incremental() %}
+        where _loaded_at > (select max(loaded_at) from {{ this }})
+    {% endif %}
+),
+
+source as (
+    {{ latest_version('landed', 'id') }}
+),
+
+users as (
+    select user_id, account_id from {{ ref('stg_product__users') }}
+),
+
+renamed as (
+    select
+        cast(id as {{ dbt.type_string() }}) as event_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(event as {{ dbt.type_string() }}) as event_name,
+        cast(feature as {{ dbt.type_string() }}) as feature,
+        cast(product_id as {{ dbt.type_string() }}) as product_id,
+        cast({{ adapter.quote('timestamp') }} as {{ dbt.type_timestamp() }}) as occurred_at,
+        cast(received_at as {{ dbt.type_timestamp() }}) as received_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+    from source
+),
+
+checked as (
+    select
+        renamed.event_id,
+        renamed.user_id,
+        users.account_id,
+        renamed.event_name,
+        renamed.feature,
+        renamed.product_id,
+        false as is_deleted,
+        renamed.occurred_at,
+        cast(renamed.occurred_at as date) as occurred_date,
+        renamed.received_at,
+        renamed.loaded_at,
+        case
+            when renamed.event_id is null then 'null_key'
+            when users.user_id is null then 'unknown_user'
+            when renamed.occurred_at is null then 'null_timestamp'
+            when {{ is_future_timestamp('renamed.occurred_at', 'renamed.loaded_at') }} then 'future_timestamp'
+        end as rejection_reason
+    from renamed
+    left join users
+        on renamed.user_id = users.user_id
+)
+
+select * from checked

@@ -1,0 +1,38 @@
+-- The current version of every product user (seat holder), with the reason it is set aside.
+with
+
+source as (
+    {{ latest_version(source('product', 'users'), 'id') }}
+),
+
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
+renamed as (
+    select
+        cast(id as {{ dbt.type_string() }}) as user_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
+        lower(trim(cast(email as {{ dbt.type_string() }}))) as email,
+        lower(trim(cast(role as {{ dbt.type_string() }}))) as user_role,
+        coalesce(cast(is_licensed as boolean), false) as is_licensed,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(deactivated_at as {{ dbt.type_timestamp() }}) as deactivated_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+    from source
+),
+
+checked as (
+    select
+        renamed.*,
+        false as is_deleted,
+        case
+            when renamed.user_id is null then 'null_key'
+            when accounts.account_id is null then 'orphan_account'
+        end as rejection_reason
+    from renamed
+    left join accounts
+        on renamed.account_id = accounts.account_id
+)
+
+select * from checked
