@@ -38,3 +38,20 @@
 {% macro health_window_end() -%}
     cast('{{ health_window()['end'] }}' as date)
 {%- endmacro %}
+
+{#- Score rows are computed from `score_change_days` (30) before the window on, so that
+    score_change_30d and its reasons compare with a score from the same definition and
+    the same code, whatever was built before. -#}
+{% macro scoring_span_start_day() -%}
+    {{ return(health_window()['start'] - modules.datetime.timedelta(days=var('score_change_days'))) }}
+{%- endmacro %}
+
+{#- Product activity must reach back far enough for the longest event look-back
+    (active_user_trend: 60 days) before the first scored day. -#}
+{% macro activity_span_start_day() -%}
+    {{ return(scoring_span_start_day() - modules.datetime.timedelta(days=var('activity_lookback_days'))) }}
+{%- endmacro %}
+
+{% macro date_literal(day) -%}
+    cast('{{ day }}' as date)
+{%- endmacro %}

@@ -1,0 +1,117 @@
+-- One row per customer account and day of the scoring span (the run's window plus the
+-- 30 days before it): every account with at least one active subscription item on the
+-- day, with its seats, ARR (USD), lifecycle stage and the health profile assigned by
+-- the rules in health_profile_rules.
+with
+
+days as (
+    {{ day_spine(scoring_span_start_day(), health_window()['end']) }}
+),
+
+items as (
+    select * from {{ ref('int_subscription_items_enriched') }}
+    where active_to_date > {{ date_literal(scoring_span_start_day()) }}
+        and active_from_date <= {{ health_window_end() }}
+),
+
+accounts as (
+    select * from {{ ref('int_accounts_enriched') }}
+),
+
+rules as (
+    select * from {{ ref('health_profile_rules') }}
+),
+
+default_profile as (
+    select profile_id from {{ ref('health_profiles') }} where is_default
+),
+
+item_days as (
+    select
+        items.account_id,
+        days.as_of_date,
+        items.seats,
+        items.arr_usd,
+        items.is_annual,
+        items.term_end_date
+    from days
+    inner join items
+        on items.active_from_date <= days.as_of_date
+        and days.as_of_date < items.active_to_date
+),
+
+account_days as (
+    select
+        account_id,
+        as_of_date,
+        sum(seats) as licensed_seats,
+        sum(arr_usd) as arr,
+        min(case when is_annual and term_end_date > as_of_date then term_end_date end) as next_renewal_date
+    from item_days
+    group by account_id, as_of_date
+),
+
+staged as (
+    select
+        account_days.account_id,
+        account_days.as_of_date,
+        account_days.licensed_seats,
+        account_days.arr,
+        account_days.next_renewal_date,
+        accounts.first_subscription_date,
+        accounts.customer_tier,
+        accounts.support_package,
+        accounts.region,
+        case
+            when account_days.as_of_date
+                < {{ dbt.dateadd('day', var('onboarding_days'), 'accounts.first_subscription_date') }}
+                then 'onboarding'
+            when account_days.next_renewal_date
+                <= {{ dbt.dateadd('day', var('renewal_window_days'), 'account_days.as_of_date') }}
+                then 'renewal'
+            else 'established'
+        end as lifecycle_stage
+    from account_days
+    inner join accounts
+        on account_days.account_id = accounts.account_id
+),
+
+matched_rules as (
+    select
+        staged.account_id,
+        staged.as_of_date,
+        rules.profile_id,
+        row_number() over (
+            partition by staged.account_id, staged.as_of_date
+            order by rules.priority
+        ) as match_rank
+    from staged
+    inner join rules
+        on (rules.customer_tier = '*' or rules.customer_tier = staged.customer_tier)
+        and (rules.lifecycle_stage = '*' or rules.lifecycle_stage = staged.lifecycle_stage)
+        and (rules.support_package = '*' or rules.support_package = staged.support_package)
+        and (rules.region = '*' or rules.region = staged.region)
+),
+
+final as (
+    select
+        staged.account_id,
+        staged.as_of_date,
+        staged.licensed_seats,
+        staged.arr,
+        staged.next_renewal_date,
+        staged.first_subscription_date,
+        staged.customer_tier,
+        staged.support_package,
+        staged.region,
+        staged.lifecycle_stage,
+        coalesce(matched_rules.profile_id, default_profile.profile_id) as health_profile_id
+    from staged
+    left join matched_rules
+        on staged.account_id = matched_rules.account_id
+        and staged.as_of_date = matched_rules.as_of_date
+        and matched_rules.match_rank = 1
+    cross join default_profile
+)
+
+select * from final

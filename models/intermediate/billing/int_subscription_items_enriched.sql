@@ -1,0 +1,78 @@
+-- One row per subscription item (seats of one module on one subscription / contract
+-- term) with the CRM account it belongs to, the days it is active (half-open:
+-- active_from_date <= day < active_to_date) and its annual recurring revenue in USD.
+with
+
+items as (
+    select * from {{ ref('stg_billing__subscription_items') }}
+),
+
+subscriptions as (
+    select * from {{ ref('stg_billing__subscriptions') }}
+),
+
+customers as (
+    select * from {{ ref('stg_billing__customers') }}
+),
+
+currencies as (
+    select * from {{ ref('currencies') }}
+),
+
+joined as (
+    select
+        items.subscription_item_id,
+        items.subscription_id,
+        customers.customer_id,
+        customers.account_id,
+        items.product_id,
+        items.billing_interval,
+        items.seats,
+        items.unit_amount,
+        items.currency_code,
+        subscriptions.subscription_status,
+        cast(subscriptions.started_at as date) as subscription_start_date,
+        -- A term's end: when it ended, else the end of its current period.
+        cast(coalesce(subscriptions.ended_at, subscriptions.current_period_end_at) as date) as term_end_date,
+        cast(subscriptions.ended_at as date) as subscription_end_date,
+        cast(items.created_at as date) as item_created_date,
+        currencies.usd_per_unit
+    from items
+    inner join subscriptions
+        on items.subscription_id = subscriptions.subscription_id
+    inner join customers
+        on subscriptions.customer_id = customers.customer_id
+    left join currencies
+        on items.currency_code = currencies.currency_code
+    -- Subscriptions that never became billable carry no seats.
+    where subscriptions.subscription_status not in ('incomplete', 'incomplete_expired')
+),
+
+final as (
+    select
+        subscription_item_id,
+        subscription_id,
+        customer_id,
+        account_id,
+        product_id,
+        billing_interval,
+        billing_interval = 'year' as is_annual,
+        seats,
+        unit_amount,
+        currency_code,
+        subscription_status,
+        subscription_start_date,
+        term_end_date,
+        case
+            when item_created_date > subscription_start_date then item_created_date
+            else subscription_start_date
+        end as active_from_date,
+        coalesce(subscription_end_date, cast('9999-12-31' as date)) as active_to_date,
+        cast(
+            seats * unit_amount * case when billing_interval = 'month' then 12 else 1 end * usd_per_unit
+            as {{ dbt.type_numeric() }}
+        ) as arr_usd
+    from joined
+)
+
+select * from final

@@ -1,0 +1,89 @@
+-- One row per customer account and day of the scoring span: pillar scores, health
+-- score, coverage and band by the contract's scoring semantics (steps 4-7), from
+-- int_indicator_scores_daily and the account's health profile.
+with
+
+indicator_scores as (
+    select * from {{ ref('int_indicator_scores_daily') }}
+),
+
+account_days as (
+    select * from {{ ref('int_account_days') }}
+),
+
+profiles as (
+    select * from {{ ref('health_profiles') }}
+),
+
+pillar_scores as (
+    select
+        account_id,
+        as_of_date,
+        pillar,
+        sum(case when indicator_score is not null then indicator_weight * indicator_score end)
+            / nullif(sum(case when indicator_score is not null then indicator_weight else 0 end), 0)
+            as pillar_score
+    from indicator_scores
+    group by account_id, as_of_date, pillar
+),
+
+pillars_wide as (
+    select
+        account_id,
+        as_of_date,
+        max(case when pillar = 'engagement' then pillar_score end) as engagement_score,
+        max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
+        max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
+        max(case when pillar = 'strategic' then pillar_score end) as strategic_score
+    from pillar_scores
+    group by account_id, as_of_date
+),
+
+totals as (
+    select
+        account_id,
+        as_of_date,
+        sum(effective_weight * coalesce(indicator_score, 0)) as weighted_score,
+        sum(effective_weight) as effective_weight_total,
+        -- Rounded so that float noise never flips a band at the min_coverage boundary.
+        round(sum(case when not is_missing then nominal_weight else 0 end), 9) as coverage
+    from indicator_scores
+    group by account_id, as_of_date
+),
+
+final as (
+    select
+        account_days.account_id,
+        account_days.as_of_date,
+        account_days.health_profile_id,
+        account_days.lifecycle_stage,
+        account_days.customer_tier,
+        account_days.region,
+        account_days.licensed_seats,
+        account_days.arr,
+        account_days.next_renewal_date,
+        case when totals.effective_weight_total > 0 then totals.weighted_score end as health_score,
+        pillars_wide.engagement_score,
+        pillars_wide.outcomes_score,
+        pillars_wide.relationship_score,
+        pillars_wide.strategic_score,
+        coalesce(totals.coverage, 0) as coverage,
+        case
+            when coalesce(totals.coverage, 0) < profiles.min_coverage
+                or not totals.effective_weight_total > 0 then 'insufficient_data'
+            when totals.weighted_score >= profiles.good_threshold then 'good'
+            when totals.weighted_score < profiles.poor_threshold then 'poor'
+            else 'average'
+        end as health_band
+    from account_days
+    inner join profiles
+        on account_days.health_profile_id = profiles.profile_id
+    left join totals
+        on account_days.account_id = totals.account_id
+        and account_days.as_of_date = totals.as_of_date
+    left join pillars_wide
+        on account_days.account_id = pillars_wide.account_id
+        and account_days.as_of_date = pillars_wide.as_of_date
+)
+
+select * from final

@@ -1,0 +1,157 @@
+-- One row per customer account, day of the scoring span and indicator of the account's
+-- health profile on that day: the indicator score (0-100) by the profile's scoring
+-- method, the missing policy applied, and the nominal and effective weights of the
+-- contract's scoring semantics (steps 2-4 and 6).
+with
+
+account_days as (
+    select * from {{ ref('int_account_days') }}
+),
+
+indicator_values as (
+    select * from {{ ref('int_indicator_values_daily') }}
+),
+
+profile_indicators as (
+    select * from {{ ref('health_profile_indicators') }}
+),
+
+pillar_weights as (
+    select * from {{ ref('health_pillar_weights') }}
+),
+
+-- Pillars that count for a profile: those with at least one indicator.
+profile_pillars as (
+    select
+        pillar_weights.profile_id,
+        pillar_weights.pillar,
+        pillar_weights.weight as pillar_weight,
+        sum(pillar_weights.weight) over (partition by pillar_weights.profile_id) as profile_pillar_weight
+    from pillar_weights
+    where exists (
+        select 1 from profile_indicators
+        where profile_indicators.profile_id = pillar_weights.profile_id
+            and profile_indicators.pillar = pillar_weights.pillar
+    )
+),
+
+definitions as (
+    select
+        profile_indicators.profile_id,
+        profile_indicators.indicator_id,
+        profile_indicators.pillar,
+        profile_indicators.weight as indicator_weight,
+        profile_indicators.scoring_method,
+        profile_indicators.missing_policy,
+        cast(profile_indicators.poor_value as {{ dbt.type_float() }}) as poor_value,
+        cast(profile_indicators.good_value as {{ dbt.type_float() }}) as good_value,
+        profile_pillars.pillar_weight,
+        cast(profile_pillars.pillar_weight as {{ dbt.type_float() }}) / profile_pillars.profile_pillar_weight
+            * profile_indicators.weight
+            / sum(profile_indicators.weight) over (
+                partition by profile_indicators.profile_id, profile_indicators.pillar
+            ) as nominal_weight
+    from profile_indicators
+    inner join profile_pillars
+        on profile_indicators.profile_id = profile_pillars.profile_id
+        and profile_indicators.pillar = profile_pillars.pillar
+),
+
+scored as (
+    select
+        account_days.account_id,
+        account_days.as_of_date,
+        account_days.health_profile_id,
+        definitions.indicator_id,
+        definitions.pillar,
+        definitions.scoring_method,
+        definitions.missing_policy,
+        definitions.indicator_weight,
+        definitions.pillar_weight,
+        definitions.nominal_weight,
+        indicator_values.raw_value,
+        indicator_values.raw_value is null as is_missing,
+        case
+            when indicator_values.raw_value is null then
+                case definitions.missing_policy when 'neutral' then 50.0 when 'poor' then 0.0 end
+            when definitions.scoring_method = 'linear' then
+                greatest(0.0, least(100.0,
+                    100.0 * (indicator_values.raw_value - definitions.poor_value)
+                    / (definitions.good_value - definitions.poor_value)
+                ))
+            when definitions.good_value > definitions.poor_value then
+                case
+                    when indicator_values.raw_value >= definitions.good_value then 100.0
+                    when indicator_values.raw_value <= definitions.poor_value then 0.0
+                    else 50.0
+                end
+            else
+                case
+                    when indicator_values.raw_value <= definitions.good_value then 100.0
+                    when indicator_values.raw_value >= definitions.poor_value then 0.0
+                    else 50.0
+                end
+        end as indicator_score
+    from account_days
+    inner join definitions
+        on account_days.health_profile_id = definitions.profile_id
+    left join indicator_values
+        on account_days.account_id = indicator_values.account_id
+        and account_days.as_of_date = indicator_values.as_of_date
+        and definitions.indicator_id = indicator_values.indicator_id
+),
+
+-- Weight left within each pillar once indicators left out (missing, policy `ignore`)
+-- are removed; a pillar with none left has no score.
+pillar_totals as (
+    select
+        *,
+        sum(case when indicator_score is not null then indicator_weight else 0 end) over (
+            partition by account_id, as_of_date, pillar
+        ) as pillar_weight_in_use
+    from scored
+),
+
+pillars_in_use as (
+    select
+        account_id,
+        as_of_date,
+        sum(pillar_weight) as scored_pillar_weight
+    from (
+        select distinct account_id, as_of_date, pillar, pillar_weight
+        from pillar_totals
+        where pillar_weight_in_use > 0
+    ) as scored_pillars
+    group by account_id, as_of_date
+),
+
+final as (
+    select
+        pillar_totals.account_id,
+        pillar_totals.as_of_date,
+        pillar_totals.indicator_id,
+        pillar_totals.health_profile_id,
+        pillar_totals.pillar,
+        pillar_totals.scoring_method,
+        pillar_totals.missing_policy,
+        pillar_totals.raw_value,
+        pillar_totals.indicator_score,
+        pillar_totals.is_missing,
+        pillar_totals.indicator_weight,
+        pillar_totals.pillar_weight,
+        pillar_totals.nominal_weight,
+        case
+            when pillar_totals.indicator_score is not null
+                and pillar_totals.pillar_weight_in_use > 0
+                and pillars_in_use.scored_pillar_weight > 0
+                then cast(pillar_totals.pillar_weight as {{ dbt.type_float() }}) / pillars_in_use.scored_pillar_weight
+                    * pillar_totals.indicator_weight / pillar_totals.pillar_weight_in_use
+            else 0.0
+        end as effective_weight
+    from pillar_totals
+    left join pillars_in_use
+        on pillar_totals.account_id = pillars_in_use.account_id
+        and pillar_totals.as_of_date = pillars_in_use.as_of_date
+)
+
+select * from final

@@ -1,0 +1,164 @@
+-- One row per customer account and day of the scoring span with its product-usage
+-- measures: distinct active users (all / licensed) in the 30 days ending on the day and
+-- in the 30 days before, and key features used in the last 30 days out of the key
+-- features of the modules licensed on the day.
+--
+-- Distinct counts over sliding windows are computed without a range join: a user active
+-- on day a counts for the windows ending on a .. a+29, so each active day opens an
+-- interval [a, min(a+30, next active day)) and a running sum of +1/-1 changes gives
+-- the number of distinct users on every day (the same for features).
+with
+
+account_days as (
+    select * from {{ ref('int_account_days') }}
+),
+
+activity as (
+    select * from {{ ref('int_product_activity_daily') }}
+    where activity_date >= {{ date_literal(activity_span_start_day()) }}
+        and activity_date < {{ health_window_end_exclusive() }}
+),
+
+feature_usage as (
+    select
+        feature_usage.account_id,
+        feature_usage.product_id,
+        feature_usage.feature,
+        feature_usage.activity_date
+    from {{ ref('int_feature_usage_daily') }} as feature_usage
+    inner join {{ ref('product_features') }} as product_features
+        on feature_usage.product_id = product_features.product_id
+        and feature_usage.feature = product_features.feature
+    where product_features.is_key_feature
+        and feature_usage.activity_date >= {{ date_literal(activity_span_start_day()) }}
+        and feature_usage.activity_date < {{ health_window_end_exclusive() }}
+),
+
+items as (
+    select * from {{ ref('int_subscription_items_enriched') }}
+    where active_to_date > {{ date_literal(scoring_span_start_day()) }}
+        and active_from_date <= {{ health_window_end() }}
+),
+
+key_feature_counts as (
+    select product_id, count(*) as key_feature_count
+    from {{ ref('product_features') }}
+    where is_key_feature
+    group by product_id
+),
+
+activity_days as (
+    {{ day_spine(activity_span_start_day(), health_window()['end']) }}
+),
+
+scored_accounts as (
+    select distinct account_id from account_days
+),
+
+user_deltas as (
+    {{ sliding_window_deltas('activity', ['account_id'], 'user_id', 'activity_date', 30, 'is_licensed') }}
+),
+
+user_counts as (
+    select
+        scored_accounts.account_id,
+        activity_days.as_of_date,
+        sum(coalesce(user_deltas.delta, 0)) over (
+            partition by scored_accounts.account_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as active_users_30d,
+        sum(coalesce(user_deltas.flagged_delta, 0)) over (
+            partition by scored_accounts.account_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as licensed_active_users_30d
+    from scored_accounts
+    cross join activity_days
+    left join user_deltas
+        on scored_accounts.account_id = user_deltas.account_id
+        and activity_days.as_of_date = user_deltas.change_date
+),
+
+user_trend as (
+    select
+        account_id,
+        as_of_date,
+        active_users_30d,
+        licensed_active_users_30d,
+        lag(active_users_30d, 30) over (
+            partition by account_id order by as_of_date
+        ) as active_users_prior_30d
+    from user_counts
+),
+
+feature_deltas as (
+    {{ sliding_window_deltas('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30) }}
+),
+
+licensed_products as (
+    select distinct
+        account_days.account_id,
+        account_days.as_of_date,
+        items.product_id
+    from account_days
+    inner join items
+        on account_days.account_id = items.account_id
+        and items.active_from_date <= account_days.as_of_date
+        and account_days.as_of_date < items.active_to_date
+),
+
+feature_counts as (
+    select
+        account_products.account_id,
+        account_products.product_id,
+        activity_days.as_of_date,
+        sum(coalesce(feature_deltas.delta, 0)) over (
+            partition by account_products.account_id, account_products.product_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as key_features_used_30d
+    from (select distinct account_id, product_id from licensed_products) as account_products
+    cross join activity_days
+    left join feature_deltas
+        on account_products.account_id = feature_deltas.account_id
+        and account_products.product_id = feature_deltas.product_id
+        and activity_days.as_of_date = feature_deltas.change_date
+),
+
+breadth as (
+    select
+        licensed_products.account_id,
+        licensed_products.as_of_date,
+        sum(coalesce(feature_counts.key_features_used_30d, 0)) as key_features_used_30d,
+        sum(key_feature_counts.key_feature_count) as key_features_licensed
+    from licensed_products
+    inner join key_feature_counts
+        on licensed_products.product_id = key_feature_counts.product_id
+    left join feature_counts
+        on licensed_products.account_id = feature_counts.account_id
+        and licensed_products.product_id = feature_counts.product_id
+        and licensed_products.as_of_date = feature_counts.as_of_date
+    group by licensed_products.account_id, licensed_products.as_of_date
+),
+
+final as (
+    select
+        account_days.account_id,
+        account_days.as_of_date,
+        account_days.licensed_seats,
+        coalesce(user_trend.active_users_30d, 0) as active_users_30d,
+        coalesce(user_trend.licensed_active_users_30d, 0) as licensed_active_users_30d,
+        coalesce(user_trend.active_users_prior_30d, 0) as active_users_prior_30d,
+        coalesce(breadth.key_features_used_30d, 0) as key_features_used_30d,
+        breadth.key_features_licensed
+    from account_days
+    left join user_trend
+        on account_days.account_id = user_trend.account_id
+        and account_days.as_of_date = user_trend.as_of_date
+    left join breadth
+        on account_days.account_id = breadth.account_id
+        and account_days.as_of_date = breadth.as_of_date
+)
+
+select * from final

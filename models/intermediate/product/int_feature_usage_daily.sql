@@ -1,0 +1,59 @@
+-- One row per account, product module, feature and day with at least one usable
+-- product event on that feature: the incremental pre-aggregate behind feature_breadth
+-- (same window rule as int_product_activity_daily).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        window_column='activity_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+events as (
+    select
+        account_id,
+        product_id,
+        feature,
+        occurred_date as activity_date
+    from {{ ref('stg_product__tracks') }}
+    where feature is not null
+        and occurred_date >= {{ date_literal(activity_span_start_day()) }}
+        and occurred_date < {{ health_window_end_exclusive() }}
+        {% if is_incremental() %}
+        and (
+            occurred_date >= {{ health_window_start() }}
+            or occurred_date not in (
+                select activity_date from {{ this }}
+                where activity_date >= {{ date_literal(activity_span_start_day()) }}
+                    and activity_date < {{ health_window_start() }}
+            )
+        )
+        {% endif %}
+),
+
+features as (
+    select product_id, feature from {{ ref('product_features') }}
+),
+
+final as (
+    -- Events without a product id are attributed to the module that owns the feature.
+    select
+        events.account_id,
+        coalesce(events.product_id, features.product_id) as product_id,
+        events.feature,
+        events.activity_date,
+        count(*) as event_count
+    from events
+    left join features
+        on events.feature = features.feature
+    group by
+        events.account_id,
+        coalesce(events.product_id, features.product_id),
+        events.feature,
+        events.activity_date
+)
+
+select * from final

@@ -1,0 +1,62 @@
+-- One row per account, user and day with at least one usable product event: the
+-- incremental pre-aggregate of product.tracks that every usage indicator reads, so
+-- that no run rescans the whole event history. Each run (re)computes the days of its
+-- health window, plus the look-back days before it that are not aggregated yet.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        window_column='activity_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+events as (
+    select
+        account_id,
+        user_id,
+        occurred_date as activity_date
+    from {{ ref('stg_product__tracks') }}
+    where occurred_date >= {{ date_literal(activity_span_start_day()) }}
+        and occurred_date < {{ health_window_end_exclusive() }}
+        {% if is_incremental() %}
+        and (
+            occurred_date >= {{ health_window_start() }}
+            or occurred_date not in (
+                select activity_date from {{ this }}
+                where activity_date >= {{ date_literal(activity_span_start_day()) }}
+                    and activity_date < {{ health_window_start() }}
+            )
+        )
+        {% endif %}
+),
+
+users as (
+    select user_id, is_licensed from {{ ref('stg_product__users') }}
+),
+
+daily as (
+    select
+        events.account_id,
+        events.user_id,
+        events.activity_date,
+        count(*) as event_count
+    from events
+    group by events.account_id, events.user_id, events.activity_date
+),
+
+final as (
+    select
+        daily.account_id,
+        daily.user_id,
+        daily.activity_date,
+        users.is_licensed,
+        daily.event_count
+    from daily
+    inner join users
+        on daily.user_id = users.user_id
+)
+
+select * from final

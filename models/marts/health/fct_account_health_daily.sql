@@ -1,0 +1,119 @@
+-- One row per customer account and as_of_date: the account's health score, pillars,
+-- band, coverage, 30-day change and the reasons for it (public mart; see the marts
+-- contract). Incremental over the window vars: a run replaces exactly its days.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        window_column='as_of_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+scores as (
+    select * from {{ ref('int_account_health_scores') }}
+),
+
+indicator_scores as (
+    select * from {{ ref('int_indicator_scores_daily') }}
+),
+
+indicators as (
+    select indicator_id, indicator_label from {{ ref('health_indicators') }}
+),
+
+definition as (
+    select definition_version from {{ ref('int_health_definition_version') }}
+),
+
+current_scores as (
+    select * from scores
+    where as_of_date >= {{ health_window_start() }}
+        and as_of_date < {{ health_window_end_exclusive() }}
+),
+
+-- Each indicator's contribution to the score (effective weight x score) now and
+-- score_change_days before, under the same definition.
+contributions as (
+    select
+        current_indicators.account_id,
+        current_indicators.as_of_date,
+        current_indicators.indicator_id,
+        current_indicators.indicator_score as score_now,
+        prior_indicators.indicator_score as score_before,
+        current_indicators.effective_weight * coalesce(current_indicators.indicator_score, 0)
+        - coalesce(prior_indicators.effective_weight * prior_indicators.indicator_score, 0) as contribution_change
+    from indicator_scores as current_indicators
+    inner join indicator_scores as prior_indicators
+        on current_indicators.account_id = prior_indicators.account_id
+        and current_indicators.indicator_id = prior_indicators.indicator_id
+        and prior_indicators.as_of_date
+            = {{ dbt.dateadd('day', -var('score_change_days'), 'current_indicators.as_of_date') }}
+    where current_indicators.as_of_date >= {{ health_window_start() }}
+        and current_indicators.as_of_date < {{ health_window_end_exclusive() }}
+),
+
+ranked_contributions as (
+    select
+        contributions.*,
+        indicators.indicator_label,
+        row_number() over (
+            partition by contributions.account_id, contributions.as_of_date
+            order by abs(contributions.contribution_change) desc, contributions.indicator_id
+        ) as reason_rank
+    from contributions
+    inner join indicators
+        on contributions.indicator_id = indicators.indicator_id
+    where abs(contributions.contribution_change) >= 0.5
+),
+
+reasons as (
+    select
+        account_id,
+        as_of_date,
+        {{ dbt.listagg(
+            health_reason_text('indicator_label', 'score_before', 'score_now', 'contribution_change'),
+            "'; '",
+            'order by reason_rank'
+        ) }} as top_reasons
+    from ranked_contributions
+    where reason_rank <= 3
+    group by account_id, as_of_date
+),
+
+final as (
+    select
+        current_scores.account_id,
+        current_scores.as_of_date,
+        current_scores.health_profile_id,
+        definition.definition_version,
+        current_scores.lifecycle_stage,
+        current_scores.arr,
+        current_scores.licensed_seats,
+        current_scores.health_score,
+        current_scores.health_band,
+        current_scores.engagement_score,
+        current_scores.outcomes_score,
+        current_scores.relationship_score,
+        current_scores.strategic_score,
+        current_scores.coverage,
+        current_scores.health_score - prior_scores.health_score as score_change_30d,
+        prior_scores.health_band as health_band_30d_ago,
+        case
+            when prior_scores.account_id is null then 'no score 30 days earlier'
+            else coalesce(reasons.top_reasons, 'no material change')
+        end as top_reasons
+    from current_scores
+    cross join definition
+    left join scores as prior_scores
+        on current_scores.account_id = prior_scores.account_id
+        and prior_scores.as_of_date
+            = {{ dbt.dateadd('day', -var('score_change_days'), 'current_scores.as_of_date') }}
+    left join reasons
+        on current_scores.account_id = reasons.account_id
+        and current_scores.as_of_date = reasons.as_of_date
+)
+
+select * from final

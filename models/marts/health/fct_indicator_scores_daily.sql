@@ -1,0 +1,44 @@
+-- One row per customer account, as_of_date and indicator of its health profile: raw
+-- value, indicator score and weights (public mart; see the marts contract). Incremental
+-- over the window vars: a run replaces exactly the days of its window.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        window_column='as_of_date',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+indicator_scores as (
+    select * from {{ ref('int_indicator_scores_daily') }}
+    where as_of_date >= {{ health_window_start() }}
+        and as_of_date < {{ health_window_end_exclusive() }}
+),
+
+definition as (
+    select definition_version from {{ ref('int_health_definition_version') }}
+),
+
+final as (
+    select
+        indicator_scores.account_id,
+        indicator_scores.as_of_date,
+        indicator_scores.indicator_id,
+        indicator_scores.health_profile_id,
+        definition.definition_version,
+        indicator_scores.pillar,
+        indicator_scores.scoring_method,
+        indicator_scores.missing_policy,
+        indicator_scores.raw_value,
+        indicator_scores.indicator_score,
+        indicator_scores.nominal_weight,
+        indicator_scores.effective_weight,
+        indicator_scores.is_missing
+    from indicator_scores
+    cross join definition
+)
+
+select * from final
