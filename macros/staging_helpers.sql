@@ -32,3 +32,12 @@
 {% macro is_future_timestamp(timestamp_column, loaded_at_column='loaded_at') -%}
     ({{ timestamp_column }} > {{ dbt.dateadd('hour', var('future_timestamp_tolerance_hours'), loaded_at_column) }})
 {%- endmacro %}
+
+{#- A 64-bit float on every engine (type_double() is 32-bit on DuckDB). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'customer_health')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}

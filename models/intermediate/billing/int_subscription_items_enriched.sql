@@ -70,7 +70,7 @@ final as (
         coalesce(subscription_end_date, cast('9999-12-31' as date)) as active_to_date,
         cast(
             seats * unit_amount * case when billing_interval = 'month' then 12 else 1 end * usd_per_unit
-            as {{ dbt.type_numeric() }}
+            as {{ type_double() }}
         ) as arr_usd
     from joined
 )

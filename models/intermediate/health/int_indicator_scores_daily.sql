@@ -43,10 +43,10 @@ definitions as (
         profile_indicators.weight as indicator_weight,
         profile_indicators.scoring_method,
         profile_indicators.missing_policy,
-        cast(profile_indicators.poor_value as {{ dbt.type_float() }}) as poor_value,
-        cast(profile_indicators.good_value as {{ dbt.type_float() }}) as good_value,
+        cast(profile_indicators.poor_value as {{ type_double() }}) as poor_value,
+        cast(profile_indicators.good_value as {{ type_double() }}) as good_value,
         profile_pillars.pillar_weight,
-        cast(profile_pillars.pillar_weight as {{ dbt.type_float() }}) / profile_pillars.profile_pillar_weight
+        cast(profile_pillars.pillar_weight as {{ type_double() }}) / profile_pillars.profile_pillar_weight
             * profile_indicators.weight
             / sum(profile_indicators.weight) over (
                 partition by profile_indicators.profile_id, profile_indicators.pillar
@@ -144,7 +144,7 @@ final as (
             when pillar_totals.indicator_score is not null
                 and pillar_totals.pillar_weight_in_use > 0
                 and pillars_in_use.scored_pillar_weight > 0
-                then cast(pillar_totals.pillar_weight as {{ dbt.type_float() }}) / pillars_in_use.scored_pillar_weight
+                then cast(pillar_totals.pillar_weight as {{ type_double() }}) / pillars_in_use.scored_pillar_weight
                     * pillar_totals.indicator_weight / pillar_totals.pillar_weight_in_use
             else 0.0
         end as effective_weight

@@ -247,13 +247,13 @@ values_wide as (
         case
             when key_features_licensed > 0 then 1.0 * key_features_used_30d / key_features_licensed
         end as feature_breadth,
-        cast({{ dbt.datediff('last_exec_meeting_date', 'as_of_date', 'day') }} as {{ dbt.type_float() }})
+        cast({{ dbt.datediff('last_exec_meeting_date', 'as_of_date', 'day') }} as {{ type_double() }})
             as exec_engagement,
         personas_met_90d / 3.0 as stakeholder_coverage,
         nps,
         open_high_urgent_tickets
         + case when rated_90d > 0 then 10.0 * bad_csat_90d / rated_90d else 0.0 end as support_burden,
-        cast(days_past_due as {{ dbt.type_float() }}) as payment_health,
+        cast(days_past_due as {{ type_double() }}) as payment_health,
         goal_attainment,
         case
             when lifecycle_stage = 'onboarding' then
@@ -282,7 +282,7 @@ final as (
         account_id,
         as_of_date,
         '{{ indicator_id }}' as indicator_id,
-        cast({{ indicator_id }} as {{ dbt.type_float() }}) as raw_value
+        cast({{ indicator_id }} as {{ type_double() }}) as raw_value
     from values_wide
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
