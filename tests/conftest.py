@@ -1,0 +1,145 @@
+"""Shared fixtures: one small generated warehouse, built once per test session.
+
+With pytest-xdist the build happens once for all workers (a file lock guards it), and
+tests that write copy the DuckDB file first, so every test sees the same clean build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+END_DATE = dt.date(2026, 10, 31)
+WINDOW_DAYS = 40
+DATASET = {"accounts": 120, "days": 240, "seed": 11, "bad_rows_rate": 0.03}
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    path: Path
+    start_date: dt.date
+    end_date: dt.date
+
+    def copy_to(self, directory: Path) -> Path:
+        target = directory / "warehouse.duckdb"
+        shutil.copyfile(self.path, target)
+        return target
+
+
+def dbt_bin() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    args: list[str], duckdb_path: Path, work_dir: Path, check: bool = True, **env_overrides: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "HEALTH_DUCKDB_PATH": str(duckdb_path),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "HEALTH_DBT_TARGET": "dev",
+        }
+    )
+    env.update(env_overrides)
+    command = [
+        dbt_bin(),
+        *args,
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+    ]
+    completed = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({completed.returncode}):\n"
+            f"{completed.stdout[-6000:]}\n{completed.stderr[-2000:]}"
+        )
+    return completed
+
+
+def window_vars(start: dt.date, end: dt.date, **extra: object) -> str:
+    values = {"health_start_date": start.isoformat(), "health_end_date": end.isoformat()}
+    values.update(extra)
+    return json.dumps(values)
+
+
+def generate(duckdb_path: Path, **overrides: object) -> None:
+    from customer_health.generator import generate as generate_data
+
+    params = {**DATASET, **overrides}
+    generate_data(
+        duckdb_path=str(duckdb_path),
+        accounts=params["accounts"],
+        days=params["days"],
+        seed=params["seed"],
+        bad_rows_rate=params["bad_rows_rate"],
+        end_date=END_DATE,
+        quiet=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A generated dataset built with `dbt build` over a WINDOW_DAYS window (read-only use)."""
+    shared = tmp_path_factory.getbasetemp().parent / "built_warehouse"
+    shared.mkdir(exist_ok=True)
+    start = END_DATE - dt.timedelta(days=WINDOW_DAYS - 1)
+    warehouse = Warehouse(shared / "health.duckdb", start, END_DATE)
+    with FileLock(str(shared / "build.lock")):
+        if not (shared / "done").exists():
+            generate(warehouse.path)
+            run_dbt(["build", "--vars", window_vars(start, END_DATE)], warehouse.path, shared)
+            (shared / "done").write_text("ok")
+    return warehouse
+
+
+def copy_project(destination: Path) -> Path:
+    """A throw-away copy of the dbt project, for tests that must edit models or seeds."""
+    project = destination / "project"
+    project.mkdir(parents=True)
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, project / name)
+    for name in ("models", "macros", "seeds", "snapshots", "data-tests", "analyses"):
+        if (PROJECT_DIR / name).exists():
+            shutil.copytree(PROJECT_DIR / name, project / name)
+    return project
+
+
+def run_dbt_in(
+    project: Path, args: list[str], duckdb_path: Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run dbt on a project copy (its own target and logs inside the copy)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "HEALTH_DUCKDB_PATH": str(duckdb_path),
+            "DBT_PROFILES_DIR": str(project),
+            "DBT_PROJECT_DIR": str(project),
+            "HEALTH_DBT_TARGET": "dev",
+        }
+    )
+    completed = subprocess.run(
+        [dbt_bin(), *args], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({completed.returncode}):\n{completed.stdout[-6000:]}"
+        )
+    return completed
