@@ -23,7 +23,9 @@ rules as (
 ),
 
 default_profile as (
-    select profile_id from {{ ref('health_profiles') }} where is_default
+    select profile_id
+    from {{ ref('health_profiles') }}
+    where is_default
 ),
 
 item_days as (

@@ -79,18 +79,15 @@ scored as (
                     100.0 * (indicator_values.raw_value - definitions.poor_value)
                     / (definitions.good_value - definitions.poor_value)
                 ))
-            when definitions.good_value > definitions.poor_value then
-                case
-                    when indicator_values.raw_value >= definitions.good_value then 100.0
-                    when indicator_values.raw_value <= definitions.poor_value then 0.0
-                    else 50.0
-                end
-            else
-                case
-                    when indicator_values.raw_value <= definitions.good_value then 100.0
-                    when indicator_values.raw_value >= definitions.poor_value then 0.0
-                    else 50.0
-                end
+            when definitions.good_value > definitions.poor_value and indicator_values.raw_value >= definitions.good_value
+                then 100.0
+            when definitions.good_value > definitions.poor_value and indicator_values.raw_value <= definitions.poor_value
+                then 0.0
+            when definitions.good_value < definitions.poor_value and indicator_values.raw_value <= definitions.good_value
+                then 100.0
+            when definitions.good_value < definitions.poor_value and indicator_values.raw_value >= definitions.poor_value
+                then 0.0
+            else 50.0
         end as indicator_score
     from account_days
     inner join definitions
@@ -118,7 +115,11 @@ pillars_in_use as (
         as_of_date,
         sum(pillar_weight) as scored_pillar_weight
     from (
-        select distinct account_id, as_of_date, pillar, pillar_weight
+        select distinct
+            account_id,
+            as_of_date,
+            pillar,
+            pillar_weight
         from pillar_totals
         where pillar_weight_in_use > 0
     ) as scored_pillars

@@ -13,7 +13,10 @@ usage as (
 ),
 
 contacts as (
-    select contact_id, persona from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        persona
+    from {{ ref('stg_crm__contacts') }}
 ),
 
 meetings as (
@@ -162,6 +165,9 @@ payments as (
         on account_days.account_id = invoices.account_id
         and invoices.created_date <= account_days.as_of_date
         and invoices.due_date < account_days.as_of_date
+        -- Debts older than 180 days are written off or in collection: a matter for
+        -- finance, not a daily health signal (else one old invoice pins it for years).
+        and invoices.due_date >= {{ dbt.dateadd('day', -180, 'account_days.as_of_date') }}
     where (invoices.paid_date is null and invoices.invoice_status in ('open', 'uncollectible'))
         or invoices.paid_date > account_days.as_of_date
     group by account_days.account_id, account_days.as_of_date

@@ -41,7 +41,9 @@ items as (
 ),
 
 key_feature_counts as (
-    select product_id, count(*) as key_feature_count
+    select
+        product_id,
+        count(*) as key_feature_count
     from {{ ref('product_features') }}
     where is_key_feature
     group by product_id
@@ -118,7 +120,12 @@ feature_counts as (
             order by activity_days.as_of_date
             rows between unbounded preceding and current row
         ) as key_features_used_30d
-    from (select distinct account_id, product_id from licensed_products) as account_products
+    from (
+        select distinct
+            account_id,
+            product_id
+        from licensed_products
+    ) as account_products
     cross join activity_days
     left join feature_deltas
         on account_products.account_id = feature_deltas.account_id

@@ -35,7 +35,10 @@ events as (
 ),
 
 features as (
-    select product_id, feature from {{ ref('product_features') }}
+    select
+        product_id,
+        feature
+    from {{ ref('product_features') }}
 ),
 
 final as (

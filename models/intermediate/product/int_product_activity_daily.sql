@@ -34,7 +34,10 @@ events as (
 ),
 
 users as (
-    select user_id, is_licensed from {{ ref('stg_product__users') }}
+    select
+        user_id,
+        is_licensed
+    from {{ ref('stg_product__users') }}
 ),
 
 daily as (

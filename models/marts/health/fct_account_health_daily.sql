@@ -21,7 +21,10 @@ indicator_scores as (
 ),
 
 indicators as (
-    select indicator_id, indicator_label from {{ ref('health_indicators') }}
+    select
+        indicator_id,
+        indicator_label
+    from {{ ref('health_indicators') }}
 ),
 
 definition as (

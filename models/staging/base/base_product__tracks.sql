@@ -26,7 +26,10 @@ source as (
 ),
 
 users as (
-    select user_id, account_id from {{ ref('stg_product__users') }}
+    select
+        user_id,
+        account_id
+    from {{ ref('stg_product__users') }}
 ),
 
 renamed as (

@@ -6,7 +6,10 @@ source as (
 ),
 
 organizations as (
-    select organization_id, account_id from {{ ref('stg_support__organizations') }}
+    select
+        organization_id,
+        account_id
+    from {{ ref('stg_support__organizations') }}
 ),
 
 renamed as (

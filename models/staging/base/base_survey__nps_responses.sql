@@ -22,7 +22,7 @@ renamed as (
         cast(id as {{ dbt.type_string() }}) as nps_response_id,
         lower(trim(cast(email as {{ dbt.type_string() }}))) as email,
         cast(score as {{ dbt.type_int() }}) as nps_score,
-        cast(comment as {{ dbt.type_string() }}) as comment,
+        cast({{ adapter.quote('comment') }} as {{ dbt.type_string() }}) as response_comment,
         cast(created_at as {{ dbt.type_timestamp() }}) as responded_at,
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
     from source
@@ -35,7 +35,7 @@ checked as (
         contacts.account_id,
         renamed.email,
         renamed.nps_score,
-        renamed.comment,
+        renamed.response_comment,
         false as is_deleted,
         renamed.responded_at,
         renamed.loaded_at,

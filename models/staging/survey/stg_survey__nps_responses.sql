@@ -13,7 +13,7 @@ usable as (
         account_id,
         email,
         nps_score,
-        comment,
+        response_comment,
         responded_at,
         loaded_at
     from source
