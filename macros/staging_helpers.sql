@@ -41,3 +41,11 @@
 {% macro default__type_double() -%}
     double
 {%- endmacro %}
+
+{#- A sum that does not depend on the order rows arrive in: floating-point addition is
+    not associative, and parallel engines add partial sums in any order, so the same
+    build could differ in the last bits (and a band could flip at its threshold). Each
+    term is cast to decimal(38, 15) (exact addition), the total back to double. -#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as decimal(38, 15))) as {{ type_double() }})
+{%- endmacro %}

@@ -47,7 +47,7 @@ account_days as (
         account_id,
         as_of_date,
         sum(seats) as licensed_seats,
-        sum(arr_usd) as arr,
+        {{ exact_sum('arr_usd') }} as arr,
         min(case when is_annual and term_end_date > as_of_date then term_end_date end) as next_renewal_date
     from item_days
     group by account_id, as_of_date

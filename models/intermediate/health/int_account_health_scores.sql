@@ -20,8 +20,8 @@ pillar_scores as (
         account_id,
         as_of_date,
         pillar,
-        sum(case when indicator_score is not null then indicator_weight * indicator_score end)
-            / nullif(sum(case when indicator_score is not null then indicator_weight else 0 end), 0)
+        {{ exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end') }}
+        / nullif({{ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') }}, 0)
             as pillar_score
     from indicator_scores
     group by account_id, as_of_date, pillar
@@ -43,10 +43,10 @@ totals as (
     select
         account_id,
         as_of_date,
-        sum(effective_weight * coalesce(indicator_score, 0)) as weighted_score,
-        sum(effective_weight) as effective_weight_total,
+        {{ exact_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score,
+        {{ exact_sum('effective_weight') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        round(sum(case when not is_missing then nominal_weight else 0 end), 9) as coverage
+        round({{ exact_sum('case when not is_missing then nominal_weight else 0 end') }}, 9) as coverage
     from indicator_scores
     group by account_id, as_of_date
 ),
