@@ -1,18 +1,31 @@
-{#- CSM-readable text for one reason: "license utilization fell from 82 to 41 (-12 pts)".
-    Scores are the indicator's 0-100 scores; pts is its change in contribution to the
-    health score. A missing score reads "no data". -#}
-{% macro health_reason_text(label_column, before_column, now_column, change_column) -%}
-    {%- set int_type = dbt.type_int() -%}
-    {%- set text_type = dbt.type_string() -%}
+{#- CSM-readable text for one reason, from an indicator's raw values then and now:
+    "license utilization 82% -> 41% (-12 pts)", "overdue invoice 0 days -> 45 days (-8 pts)".
+    pts is the change of the indicator's contribution to the health score (effective
+    weight x score). Raw values are shown in their unit (seed health_indicators): ratios
+    as percentages, days as days, scores and points as numbers; a missing value reads
+    "no data". -#}
+{% macro health_reason_text(label_column, unit_column, before_column, now_column, change_column) -%}
     {{ dbt.concat([
-        label_column,
-        "case when " ~ change_column ~ " < 0 then ' fell from ' else ' rose from ' end",
-        "coalesce(cast(cast(round(" ~ before_column ~ ", 0) as " ~ int_type ~ ") as " ~ text_type ~ "), 'no data')",
-        "' to '",
-        "coalesce(cast(cast(round(" ~ now_column ~ ", 0) as " ~ int_type ~ ") as " ~ text_type ~ "), 'no data')",
+        label_column, "' '",
+        format_indicator_value(before_column, unit_column),
+        "' -> '",
+        format_indicator_value(now_column, unit_column),
         "' ('",
         "case when " ~ change_column ~ " >= 0 then '+' else '' end",
-        "cast(cast(round(" ~ change_column ~ ", 0) as " ~ int_type ~ ") as " ~ text_type ~ ")",
+        format_integer("round(" ~ change_column ~ ", 0)"),
         "' pts)'"
     ]) }}
+{%- endmacro %}
+
+{% macro format_integer(expression) -%}
+    cast(cast({{ expression }} as {{ dbt.type_bigint() }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro format_indicator_value(value_column, unit_column) -%}
+    case
+        when {{ value_column }} is null then 'no data'
+        when {{ unit_column }} = 'ratio' then {{ dbt.concat([format_integer("round(100 * " ~ value_column ~ ", 0)"), "'%'"]) }}
+        when {{ unit_column }} = 'days' then {{ dbt.concat([format_integer("round(" ~ value_column ~ ", 0)"), "' days'"]) }}
+        else {{ format_integer("round(" ~ value_column ~ ", 0)") }}
+    end
 {%- endmacro %}

@@ -23,7 +23,8 @@ indicator_scores as (
 indicators as (
     select
         indicator_id,
-        indicator_label
+        indicator_label,
+        unit
     from {{ ref('health_indicators') }}
 ),
 
@@ -44,6 +45,8 @@ contributions as (
         current_indicators.account_id,
         current_indicators.as_of_date,
         current_indicators.indicator_id,
+        current_indicators.raw_value as value_now,
+        prior_indicators.raw_value as value_before,
         current_indicators.indicator_score as score_now,
         prior_indicators.indicator_score as score_before,
         current_indicators.effective_weight * coalesce(current_indicators.indicator_score, 0)
@@ -62,6 +65,7 @@ ranked_contributions as (
     select
         contributions.*,
         indicators.indicator_label,
+        indicators.unit,
         row_number() over (
             partition by contributions.account_id, contributions.as_of_date
             order by abs(contributions.contribution_change) desc, contributions.indicator_id
@@ -69,7 +73,13 @@ ranked_contributions as (
     from contributions
     inner join indicators
         on contributions.indicator_id = indicators.indicator_id
+    -- An indicator is a reason when its own score moved (or its data came or went), not
+    -- when only its weight shifted because another indicator lost its data.
     where abs(contributions.contribution_change) >= 0.5
+        and (
+            abs(coalesce(contributions.score_now, -1) - coalesce(contributions.score_before, -1)) >= 0.5
+            or (contributions.value_now is null) <> (contributions.value_before is null)
+        )
 ),
 
 reasons as (
@@ -77,7 +87,7 @@ reasons as (
         account_id,
         as_of_date,
         {{ dbt.listagg(
-            health_reason_text('indicator_label', 'score_before', 'score_now', 'contribution_change'),
+            health_reason_text('indicator_label', 'unit', 'value_before', 'value_now', 'contribution_change'),
             "'; '",
             'order by reason_rank'
         ) }} as top_reasons
