@@ -1,4 +1,3 @@
-{{ config(enabled=var("_dim_account_enabled", false)) }}
 -- One row per CRM account (current state; deleted and set-aside accounts excluded): its
 -- own attributes, its place in the enterprise hierarchy (the links used for roll-ups),
 -- its root (ultimate parent) attributes, and its latest health context. Personal data
