@@ -1,0 +1,372 @@
+"""Benchmark suite: how fast, how big, and how close to the floor.
+
+For one size, generates data, runs each phase as a separate process (the real dbt CLI),
+and writes a JSON and a Markdown report: phase, wall seconds, rows processed, rows/s and
+peak memory of the process tree (sum of the RSS of every process in the phase's process
+group, sampled every 0.1 s).
+
+    python benchmarks/run.py --accounts 1000            # 1,000 accounts x 730 days
+    python benchmarks/run.py --accounts 10000
+    python benchmarks/run.py --accounts 100000 --large  # long; kept out of CI
+    python benchmarks/run.py --smoke                    # tiny: CI checks the report only
+
+Phases: data generation; full build (window of --window-days, default 180, ending
+yesterday-of-the-data); one daily incremental run (the last day only, after a build up
+to the day before); the 180-day recalculation as one run; the same days as single-day
+runs (all of them at small sizes, a sample at large sizes, extrapolated and marked so);
+the scan floor (DuckDB alone aggregating product.tracks by account and day once, plain
+SQL, no dbt). Ratios in the same run: recalculation / scan floor, separate runs / one
+run, daily run / recalculation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Phase:
+    name: str
+    wall_seconds: float
+    rows_processed: int | None
+    peak_memory_mib: float
+    note: str = ""
+    extrapolated: bool = False
+
+    @property
+    def rows_per_second(self) -> float | None:
+        if not self.rows_processed or self.wall_seconds <= 0:
+            return None
+        return self.rows_processed / self.wall_seconds
+
+
+@dataclass
+class Report:
+    accounts: int
+    days: int
+    window_days: int
+    events: int = 0
+    commit: str = ""
+    machine: str = ""
+    started_at: str = ""
+    phases: list[Phase] = field(default_factory=list)
+    ratios: dict[str, float | None] = field(default_factory=dict)
+
+
+def _group_rss_bytes(pgid: int) -> int:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            # fields[2] is pgrp (field 5 of stat), fields[21] is rss in pages (field 24).
+            if int(fields[2]) == pgid:
+                total += int(fields[21]) * PAGE_SIZE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run a command in its own process group; return (wall seconds, peak MiB of the group)."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, _group_rss_bytes(process.pid))
+        time.sleep(0.1)
+    reader.join(timeout=5)
+    wall = time.monotonic() - started
+    if process.returncode != 0:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{''.join(output)[-4000:]}")
+    return wall, peak / 2**20
+
+
+def dbt_command(args: list[str], work: Path) -> list[str]:
+    dbt = Path(sys.executable).with_name("dbt")
+    return [
+        str(dbt),
+        *args,
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+        "--quiet",
+    ]
+
+
+def window(start: dt.date, end: dt.date) -> list[str]:
+    return ["--vars", json.dumps({"health_start_date": str(start), "health_end_date": str(end)})]
+
+
+def count(duckdb_path: Path, sql: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    try:
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+SCAN_FLOOR_SQL = """
+select count(*) from (
+    select u.account_id, cast(t."timestamp" as date) as day, count(*) as events,
+        count(distinct t.user_id) as users
+    from product.tracks as t
+    inner join product.users as u on t.user_id = u.id
+    group by 1, 2
+)
+"""
+
+
+def benchmark(args: argparse.Namespace) -> Report:
+    end = dt.date.fromisoformat(args.end_date)
+    report = Report(
+        accounts=args.accounts,
+        days=args.days,
+        window_days=args.window_days,
+        commit=git_commit(),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores",
+        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    work = Path(tempfile.mkdtemp(prefix="health-bench-"))
+    duckdb_path = work / "bench.duckdb"
+    env = dict(os.environ)
+    env.update(
+        {
+            "HEALTH_DUCKDB_PATH": str(duckdb_path),
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "HEALTH_DBT_TARGET": "dev",
+        }
+    )
+    python = sys.executable
+
+    def phase(name: str, command: list[str], rows: int | None, note: str = "") -> Phase:
+        wall, peak = run_measured(command, env)
+        result = Phase(name, round(wall, 2), rows, round(peak, 1), note)
+        report.phases.append(result)
+        print(f"{name:<42} {wall:9.1f} s  {peak:8.0f} MiB  {note}", flush=True)
+        return result
+
+    try:
+        phase(
+            "data generation",
+            [
+                python,
+                "-m",
+                "customer_health.generate",
+                "--duckdb-path",
+                str(duckdb_path),
+                "--accounts",
+                str(args.accounts),
+                "--days",
+                str(args.days),
+                "--seed",
+                "42",
+                "--end-date",
+                str(end),
+                "--quiet",
+            ],
+            None,
+        )
+        report.events = count(duckdb_path, "select count(*) from product.tracks")
+        report.phases[-1].rows_processed = report.events
+
+        recalc_start = end - dt.timedelta(days=args.window_days - 1)
+        build_models = ["--exclude", "resource_type:test", "resource_type:unit_test"]
+        full = phase(
+            f"full build ({args.window_days}-day window, to {end - dt.timedelta(days=1)})",
+            dbt_command(
+                [
+                    "build",
+                    "--full-refresh",
+                    *build_models,
+                    *window(recalc_start - dt.timedelta(days=1), end - dt.timedelta(days=1)),
+                ],
+                work,
+            ),
+            report.events,
+        )
+        daily = phase(
+            "daily incremental run (1 day)",
+            dbt_command(["run", *window(end, end)], work),
+            None,
+            "incremental: only the new day",
+        )
+        recalc = phase(
+            f"{args.window_days}-day recalculation (one run)",
+            dbt_command(["run", *window(recalc_start, end)], work),
+            None,
+        )
+        rows_scored = count(
+            duckdb_path,
+            f"select count(*) from marts.fct_account_health_daily where as_of_date >= '{recalc_start}'",
+        )
+        recalc.rows_processed = rows_scored
+        daily.rows_processed = count(
+            duckdb_path, f"select count(*) from marts.fct_account_health_daily where as_of_date = '{end}'"
+        )
+
+        days = [recalc_start + dt.timedelta(days=i) for i in range(args.window_days)]
+        sample = (
+            days
+            if args.single_day_sample >= len(days)
+            else days[:: max(1, len(days) // args.single_day_sample)][: args.single_day_sample]
+        )
+        started = time.monotonic()
+        peak = 0.0
+        for day in sample:
+            wall, mib = run_measured(dbt_command(["run", *window(day, day)], work), env)
+            peak = max(peak, mib)
+        sampled_wall = time.monotonic() - started
+        extrapolated = len(sample) < len(days)
+        total_wall = sampled_wall / len(sample) * len(days)
+        separate = Phase(
+            f"{args.window_days} single-day runs",
+            round(total_wall, 2),
+            rows_scored,
+            round(peak, 1),
+            f"{len(sample)} runs measured" + (", extrapolated to all days" if extrapolated else ""),
+            extrapolated,
+        )
+        report.phases.append(separate)
+        print(f"{separate.name:<42} {separate.wall_seconds:9.1f} s  {peak:8.0f} MiB  {separate.note}")
+
+        floor = phase(
+            "scan floor (DuckDB: tracks by account and day)",
+            [
+                python,
+                "-c",
+                (
+                    "import duckdb,sys; con=duckdb.connect(sys.argv[1], read_only=True);"
+                    "print(con.execute(sys.argv[2]).fetchone()[0])"
+                ),
+                str(duckdb_path),
+                SCAN_FLOOR_SQL,
+            ],
+            report.events,
+        )
+        report.ratios = {
+            "recalculation / scan floor": round(recalc.wall_seconds / floor.wall_seconds, 2),
+            "separate single-day runs / one run": round(separate.wall_seconds / recalc.wall_seconds, 2),
+            "daily run / recalculation": round(daily.wall_seconds / recalc.wall_seconds, 3),
+            "full build / scan floor": round(full.wall_seconds / floor.wall_seconds, 2),
+        }
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def to_markdown(report: Report) -> str:
+    lines = [
+        f"# Benchmark: {report.accounts:,} accounts x {report.days} days",
+        "",
+        f"Commit `{report.commit}`, {report.machine}, started {report.started_at}; "
+        f"{report.events:,} product events; health window {report.window_days} days.",
+        "",
+        "| phase | wall s | rows | rows/s | peak MiB | note |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for p in report.phases:
+        rate = p.rows_per_second
+        lines.append(
+            f"| {p.name} | {p.wall_seconds:,.1f} | {p.rows_processed or 0:,} | "
+            f"{rate:,.0f} | {p.peak_memory_mib:,.0f} | {p.note} |"
+            if rate
+            else f"| {p.name} | {p.wall_seconds:,.1f} | {p.rows_processed or 0:,} | - | "
+            f"{p.peak_memory_mib:,.0f} | {p.note} |"
+        )
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {k} | {v} |" for k, v in report.ratios.items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--window-days", type=int, default=180)
+    parser.add_argument(
+        "--single-day-sample",
+        type=int,
+        default=None,
+        help="single-day runs to measure (default: all up to 300 accounts, else 20)",
+    )
+    parser.add_argument("--end-date", default=str(dt.date(2026, 11, 21)))
+    parser.add_argument("--large", action="store_true", help="allow more than 10,000 accounts")
+    parser.add_argument("--smoke", action="store_true", help="tiny run for CI: 40 accounts x 90 days, 5-day window")
+    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary warehouse")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.accounts, args.days, args.window_days = 40, 90, 5
+        args.single_day_sample = args.single_day_sample or 2
+    if args.accounts > 10_000 and not args.large:
+        parser.error("more than 10,000 accounts takes long: pass --large")
+    if args.single_day_sample is None:
+        args.single_day_sample = args.window_days if args.accounts <= 300 else 20
+
+    report = benchmark(args)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{'smoke' if args.smoke else report.accounts}"
+    data = asdict(report)
+    for phase, raw in zip(report.phases, data["phases"], strict=True):
+        raw["rows_per_second"] = phase.rows_per_second
+    (args.output_dir / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    (args.output_dir / f"{stem}.md").write_text(to_markdown(report))
+    print("\n" + to_markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
