@@ -41,8 +41,18 @@ METHODS = ("account_count", "contract_value")
 FIXED_ACCOUNT_REASONS = ("no material change", "no score 30 days earlier")
 TOLERANCE = 1e-9
 RAW_ACCOUNT_COLUMNS = [
-    "id", "name", "parent_id", "type", "industry", "billing_country", "customer_tier__c",
-    "support_package__c", "owner_id", "created_date", "is_deleted", "_loaded_at",
+    "id",
+    "name",
+    "parent_id",
+    "type",
+    "industry",
+    "billing_country",
+    "customer_tier__c",
+    "support_package__c",
+    "owner_id",
+    "created_date",
+    "is_deleted",
+    "_loaded_at",
 ]
 SCORE_COLUMNS = ["account_id", "as_of_date", "health_score", "health_band", "arr"]
 
@@ -133,10 +143,7 @@ def account_name(account_id: str) -> str:
 
 
 def span_days() -> list[dt.date]:
-    return [
-        SPAN_START + dt.timedelta(days=offset)
-        for offset in range((WINDOW_END - SPAN_START).days + 1)
-    ]
+    return [SPAN_START + dt.timedelta(days=offset) for offset in range((WINDOW_END - SPAN_START).days + 1)]
 
 
 def fixture_scores(accounts: list[Account]) -> list[tuple]:
@@ -194,20 +201,39 @@ def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict]:
     )
     raw = [
         (
-            a.account_id, account_name(a.account_id), a.parent_id, "Customer", "Software",
-            "US", "enterprise", "premium", "csm_1", LOADED_AT, a.is_deleted, LOADED_AT,
+            a.account_id,
+            account_name(a.account_id),
+            a.parent_id,
+            "Customer",
+            "Software",
+            "US",
+            "enterprise",
+            "premium",
+            "csm_1",
+            LOADED_AT,
+            a.is_deleted,
+            LOADED_AT,
         )
         for a in accounts
     ]
     # An earlier delivery of `dup` under another parent, and a record without key.
     raw.append(
-        ("dup", "Old name", "r2", "Customer", "Software", "US", "smb", "basic", "csm_1",
-         LOADED_AT, False, LOADED_AT - dt.timedelta(days=3))
+        (
+            "dup",
+            "Old name",
+            "r2",
+            "Customer",
+            "Software",
+            "US",
+            "smb",
+            "basic",
+            "csm_1",
+            LOADED_AT,
+            False,
+            LOADED_AT - dt.timedelta(days=3),
+        )
     )
-    raw.append(
-        (None, "No key", None, "Prospect", None, None, None, None, None, LOADED_AT, False,
-         LOADED_AT)
-    )
+    raw.append((None, "No key", None, "Prospect", None, None, None, None, None, LOADED_AT, False, LOADED_AT))
     insert_rows(con, "crm.account", RAW_ACCOUNT_COLUMNS, raw)
     for schema in ("intermediate", "marts"):
         con.execute(f"create schema if not exists {schema}")
@@ -224,6 +250,12 @@ def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict]:
     con.execute(
         "create table intermediate.int_health_definition_version as "
         "select 'fixture-definition' as definition_version"
+    )
+    # Read by the license-utilization view (the second use of the roll-up macro).
+    con.execute(
+        "create table intermediate.int_usage_metrics_daily as select account_id, as_of_date, "
+        "cast(10 as bigint) as licensed_seats, cast(7 as bigint) as licensed_active_users_30d "
+        "from intermediate.int_account_health_scores"
     )
     con.close()
     return accounts, scores, {(a, d): text for a, d, text in reasons}
@@ -349,8 +381,7 @@ def reference_rollup(
                 item["health_score"] = sum(s * w for _, s, _, w in members) / total
                 item["worst_score"] = min(s for _, s, _, _ in members)
             else:
-                for key in ("good_share", "average_share", "poor_share", "health_score",
-                            "worst_score"):
+                for key in ("good_share", "average_share", "poor_share", "health_score", "worst_score"):
                     item[key] = None
             result[node] = item
         return result
@@ -369,7 +400,8 @@ def reference_rollup(
                 has_before = before is not None and before["total_weight"] > 0
                 row["score_change_30d"] = (
                     now["health_score"] - before["health_score"]
-                    if now["health_score"] is not None and before is not None
+                    if now["health_score"] is not None
+                    and before is not None
                     and before["health_score"] is not None
                     else None
                 )
@@ -390,7 +422,8 @@ def reference_rollup(
                         parts[account][2] = score
                     ranked = sorted(
                         (item for item in parts.items() if abs(item[1][0]) >= 0.5),
-                        key=lambda item: (-abs(item[1][0]), item[0]),
+                        key=lambda item: (abs(item[1][0]), item[0]),
+                        reverse=True,
                     )[:3]
                     texts = []
                     for account, (_, score_now, score_before) in ranked:
@@ -423,11 +456,17 @@ def current_parents(accounts: list[Account]) -> dict[str, str | None]:
     return {a.account_id: a.parent_id for a in accounts if not a.is_deleted}
 
 
-def build(built: Built, select: list[str], **extra_vars: object) -> None:
+def build(built: Built, select: list[str], exclude: tuple[str, ...] = (), **extra_vars: object) -> None:
     run_dbt(
         [
-            "build", "--select", *select, "--exclude", *EXCLUDE,
-            "--vars", window_vars(WINDOW_START, WINDOW_END, **extra_vars),
+            "build",
+            "--select",
+            *select,
+            "--exclude",
+            *EXCLUDE,
+            *exclude,
+            "--vars",
+            window_vars(WINDOW_START, WINDOW_END, **extra_vars),
         ],
         built.path,
         built.work,
@@ -440,7 +479,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     path = work / "hierarchy.duckdb"
     accounts, scores, account_reasons = write_fixture(path)
     result = Built(work, path, accounts, scores, account_reasons)
-    build(result, HIERARCHY_MODELS)
+    # The unrolled closure here, the recursive one (the default) in the history build:
+    # both are checked against the reference, and against each other row for row.
+    build(result, HIERARCHY_MODELS, hierarchy_closure_method="unrolled")
     return result
 
 
@@ -478,7 +519,8 @@ def assert_matches_reference(actual: dict[tuple, dict], expected: dict[tuple, di
         for column, value in want.items():
             if isinstance(value, float) or isinstance(got[column], float):
                 ok = (value is None and got[column] is None) or (
-                    value is not None and got[column] is not None
+                    value is not None
+                    and got[column] is not None
                     and math.isclose(value, got[column], rel_tol=1e-12, abs_tol=TOLERANCE)
                 )
             else:
@@ -503,8 +545,12 @@ def test_links_and_issues_follow_the_contract(built: Built):
     assert {r[0]: r[1] for r in rows} == effective
     assert {r[0]: r[2] for r in rows if r[2]} == issues
     assert issues == {
-        "cy1": "cycle", "cy2": "cycle", "cy3": "cycle", "sp": "self_parent",
-        "orph": "missing_parent", "gone_kid": "missing_parent",
+        "cy1": "cycle",
+        "cy2": "cycle",
+        "cy3": "cycle",
+        "sp": "self_parent",
+        "orph": "missing_parent",
+        "gone_kid": "missing_parent",
     }
     dq = query(built.path, "select account_id, parent_account_id, reason from marts.dq_hierarchy_issues")
     assert sorted(dq) == sorted((a, parents[a], reason) for a, reason in issues.items())
@@ -530,28 +576,14 @@ def test_current_hierarchy_depth_root_and_path(built: Built):
     assert "gone" not in rows
 
 
-def test_closure_variants_give_identical_rows(built: Built):
-    models = [
-        "int_account_hierarchy_links",
-        "int_account_hierarchy_closure",
-        "int_account_hierarchy_version_links",
-        "int_account_hierarchy_version_closure",
-    ]
-    recursive = {m: sorted(query(built.path, f"select * from intermediate.{m}")) for m in models}
-    other = built.work / "unrolled.duckdb"
-    shutil.copyfile(built.path, other)
-    run_dbt(
-        [
-            "run", "--select", *models, "--vars",
-            window_vars(WINDOW_START, WINDOW_END, hierarchy_closure_method="unrolled"),
-        ],
-        other,
-        built.work / "unrolled",
-    )
-    for model in models:
-        unrolled = sorted(query(other, f"select * from intermediate.{model}"))
-        assert unrolled == recursive[model], model
-    assert any(row[2] == 8 for row in recursive["int_account_hierarchy_closure"])
+def test_closure_variants_give_identical_rows(built: Built, history: Built):
+    """Same CRM, unrolled closure in `built`, recursive closure in `history`."""
+    for model in ("int_account_hierarchy_links", "int_account_hierarchy_closure", "int_account_hierarchy"):
+        unrolled = sorted(query(built.path, f"select * from intermediate.{model}"))
+        recursive = sorted(query(history.path, f"select * from intermediate.{model}"))
+        assert unrolled == recursive, model
+    depths = query(built.path, "select max(depth) from intermediate.int_account_hierarchy_closure")
+    assert depths == [(8,)]
 
 
 def test_rollup_matches_reference_with_current_hierarchy(built: Built):
@@ -581,44 +613,77 @@ def rewrite_snapshot_history(
     current = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     rows = []
     for row in current:
-        old = dict(row, dbt_scd_id=row["dbt_scd_id"] + "_old", dbt_valid_from=history_start,
-                   dbt_updated_at=history_start, dbt_valid_to=change_at)
+        old = dict(
+            row,
+            dbt_scd_id=row["dbt_scd_id"] + "_old",
+            dbt_valid_from=history_start,
+            dbt_updated_at=history_start,
+            dbt_valid_to=change_at,
+        )
         old["parent_account_id"] = old_parents.get(row["account_id"], row["parent_account_id"])
         rows.append(old)
         rows.append(dict(row, dbt_valid_from=change_at, dbt_updated_at=change_at, dbt_valid_to=None))
     template = next(r for r in current if r["account_id"] == "r4")
     for account_id in set(old_parents) - {r["account_id"] for r in current}:
-        rows.append(dict(template, account_id=account_id, account_name=account_id,
-                         parent_account_id=old_parents[account_id], dbt_scd_id=account_id,
-                         dbt_valid_from=history_start, dbt_updated_at=history_start,
-                         dbt_valid_to=change_at))
+        rows.append(
+            dict(
+                template,
+                account_id=account_id,
+                account_name=account_id,
+                parent_account_id=old_parents[account_id],
+                dbt_scd_id=account_id,
+                dbt_valid_from=history_start,
+                dbt_updated_at=history_start,
+                dbt_valid_to=change_at,
+            )
+        )
     con.execute(f"delete from {table}")
     insert_rows(con, table, columns, [[r[c] for c in columns] for r in rows])
     con.close()
 
 
-def test_rollup_uses_the_hierarchy_valid_each_day(built: Built):
-    """Snapshot history: current CRM before the first snapshot, snapshot versions after."""
-    history_start = dt.datetime(2026, 10, 4, 9, 0)  # first snapshot: days before use the CRM
-    change_at = dt.datetime(2026, 11, 3, 12, 0)  # a re-org seen by the snapshot that day
-    # Before the re-org: other parents, and unit_x (since removed from the CRM) under r4.
-    old_parents = {"r2": "r1", "fan_000": "ch8", "ch5": None, "unit_x": "r4"}
+HISTORY_START = dt.datetime(2026, 10, 4, 9, 0)  # first snapshot: days before use the CRM
+CHANGE_AT = dt.datetime(2026, 11, 3, 12, 0)  # a re-org seen by the snapshot that day
+# Before the re-org: other parents, and unit_x (since removed from the CRM) under r4.
+OLD_PARENTS = {"r2": "r1", "fan_000": "ch8", "ch5": None, "unit_x": "r4"}
 
-    history = Built(built.work / "history", built.work / "history.duckdb", built.accounts,
-                    built.scores + [("unit_x", d, 20.0, "poor", 5000.0)
-                                    for a, d, *_ in built.scores if a == "r4"],
-                    built.account_reasons)
-    history.work.mkdir()
-    shutil.copyfile(built.path, history.path)
-    rewrite_snapshot_history(history.path, history_start, change_at, old_parents)
-    con = duckdb.connect(str(history.path))
-    insert_rows(con, "intermediate.int_account_health_scores", SCORE_COLUMNS,
-                [row for row in history.scores if row[0] == "unit_x"])
+
+@pytest.fixture(scope="module")
+def history(built: Built) -> Built:
+    """The same warehouse with a snapshot history, rebuilt with the recursive closure."""
+    result = Built(
+        built.work / "history",
+        built.work / "history.duckdb",
+        built.accounts,
+        built.scores + [("unit_x", d, 20.0, "poor", 5000.0) for a, d, *_ in built.scores if a == "r4"],
+        built.account_reasons,
+    )
+    result.work.mkdir()
+    shutil.copyfile(built.path, result.path)
+    rewrite_snapshot_history(result.path, HISTORY_START, CHANGE_AT, OLD_PARENTS)
+    con = duckdb.connect(str(result.path))
+    insert_rows(
+        con,
+        "intermediate.int_account_health_scores",
+        SCORE_COLUMNS,
+        [row for row in result.scores if row[0] == "unit_x"],
+    )
     con.close()
-    build(history, [m for m in HIERARCHY_MODELS if m != "snap_crm__accounts"])
+    build(
+        result,
+        [m for m in HIERARCHY_MODELS if m != "snap_crm__accounts"],
+        exclude=("resource_type:unit_test",),
+        hierarchy_closure_method="recursive",
+    )
+    return result
 
+
+def test_rollup_uses_the_hierarchy_valid_each_day(history: Built):
+    """Snapshot history: current CRM before the first snapshot, snapshot versions after."""
+    history_start, change_at, old_parents = HISTORY_START, CHANGE_AT, OLD_PARENTS
+    path = history.path
     versions = query(
-        history.path,
+        path,
         "select hierarchy_version_id, valid_from_date, valid_to_date "
         "from intermediate.int_account_hierarchy_versions order by valid_from_date nulls first",
     )
@@ -628,16 +693,16 @@ def test_rollup_uses_the_hierarchy_valid_each_day(built: Built):
         ("snapshot_2026-11-03", change_at.date(), None),
     ]
 
-    crm = current_parents(built.accounts)
+    crm = current_parents(history.accounts)
     crm["dup"] = "r3"
     before_change = {**crm, **old_parents}
 
     def hierarchy_on(day: dt.date) -> dict[str, str | None]:
         return before_change if history_start.date() <= day < change_at.date() else crm
 
-    names = {a.account_id: account_name(a.account_id) for a in built.accounts}
+    names = {a.account_id: account_name(a.account_id) for a in history.accounts}
     names["unit_x"] = "unit_x"  # not in the CRM any more: named by its id
-    expected = reference_rollup(hierarchy_on, history.scores, built.account_reasons, names)
-    actual = mart_rows(history.path)
+    expected = reference_rollup(hierarchy_on, history.scores, history.account_reasons, names)
+    actual = mart_rows(path)
     assert_matches_reference(actual, expected)
     assert any("unit_x no longer counts" in r["top_reasons"] for r in actual.values())

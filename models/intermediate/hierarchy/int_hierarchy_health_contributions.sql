@@ -1,0 +1,213 @@
+-- One row per account as a node, as_of_date of the window and roll-up method where the
+-- node has a score both on the day and score_change_days before: the (up to) three
+-- members that moved the node's score most, with their part of the change and their own
+-- scores on both days (wide: member_account_id_1 .. _3, ...).
+--
+-- A member's part is its weight share times its distance from the node's earlier score,
+-- now minus before: w_now / W_now x (s_now - S_before) - w_before / W_before x
+-- (s_before - S_before). Summed over the members of either day it is exactly the node's
+-- change; a member whose score and share stay put counts 0, and one that joins above the
+-- earlier score, or leaves below it, raises the node. Parts under half a point are left
+-- out, as in the account mart.
+with
+
+rollups as (
+    select * from {{ ref('int_hierarchy_health_rollup') }}
+),
+
+members as (
+    select * from {{ ref('int_hierarchy_health_members') }}
+),
+
+closure as (
+    select * from {{ ref('int_account_hierarchy_version_closure') }}
+),
+
+rollup_days as (
+    select * from {{ ref('int_hierarchy_rollup_days') }}
+),
+
+-- Node-days whose change can be split: a score on both days.
+changed_nodes as (
+    select
+        account_id,
+        as_of_date,
+        rollup_method,
+        total_weight,
+        prior_total_weight,
+        prior_health_score
+    from rollups
+    where total_weight > 0
+        and prior_total_weight > 0
+),
+
+-- Each window day with the hierarchy versions of it and of the day it is compared with.
+compared_days as (
+    select
+        current_days.as_of_date,
+        current_days.hierarchy_version_id,
+        prior_days.hierarchy_version_id as prior_hierarchy_version_id
+    from rollup_days as current_days
+    inner join rollup_days as prior_days
+        on prior_days.as_of_date
+        = {{ dbt.dateadd('day', -var('score_change_days', 30), 'current_days.as_of_date') }}
+    where current_days.is_in_window
+),
+
+version_pairs as (
+    select distinct
+        hierarchy_version_id,
+        prior_hierarchy_version_id
+    from compared_days
+),
+
+-- For a re-org between the two days: every (ancestor, descendant) of either version,
+-- with the day(s) on which the descendant is below the ancestor.
+reorganised_closure_rows as (
+    select
+        version_pairs.hierarchy_version_id,
+        version_pairs.prior_hierarchy_version_id,
+        closure.ancestor_account_id,
+        closure.descendant_account_id,
+        1 as is_below_now,
+        0 as is_below_before
+    from version_pairs
+    inner join closure
+        on version_pairs.hierarchy_version_id = closure.hierarchy_version_id
+    where version_pairs.hierarchy_version_id <> version_pairs.prior_hierarchy_version_id
+
+    union all
+
+    select
+        version_pairs.hierarchy_version_id,
+        version_pairs.prior_hierarchy_version_id,
+        closure.ancestor_account_id,
+        closure.descendant_account_id,
+        0 as is_below_now,
+        1 as is_below_before
+    from version_pairs
+    inner join closure
+        on version_pairs.prior_hierarchy_version_id = closure.hierarchy_version_id
+    where version_pairs.hierarchy_version_id <> version_pairs.prior_hierarchy_version_id
+),
+
+-- Without a re-org in between (the usual case) that is the closure itself.
+pair_closure as (
+    select
+        version_pairs.hierarchy_version_id,
+        version_pairs.prior_hierarchy_version_id,
+        closure.ancestor_account_id,
+        closure.descendant_account_id,
+        1 as is_below_now,
+        1 as is_below_before
+    from version_pairs
+    inner join closure
+        on version_pairs.hierarchy_version_id = closure.hierarchy_version_id
+    where version_pairs.hierarchy_version_id = version_pairs.prior_hierarchy_version_id
+
+    union all
+
+    select
+        hierarchy_version_id,
+        prior_hierarchy_version_id,
+        ancestor_account_id,
+        descendant_account_id,
+        max(is_below_now) as is_below_now,
+        max(is_below_before) as is_below_before
+    from reorganised_closure_rows
+    group by hierarchy_version_id, prior_hierarchy_version_id, ancestor_account_id, descendant_account_id
+),
+
+-- One row per member (of either day), window day and method: weight and score now and
+-- score_change_days before.
+member_days as (
+    select
+        account_id,
+        as_of_date,
+        rollup_method,
+        member_weight as weight_now,
+        health_score as score_now,
+        cast(null as {{ type_double() }}) as weight_before,
+        cast(null as {{ type_double() }}) as score_before
+    from members
+    where as_of_date >= {{ health_window_start() }}
+
+    union all
+
+    select
+        account_id,
+        cast({{ dbt.dateadd('day', var('score_change_days', 30), 'as_of_date') }} as date) as as_of_date,
+        rollup_method,
+        cast(null as {{ type_double() }}) as weight_now,
+        cast(null as {{ type_double() }}) as score_now,
+        member_weight as weight_before,
+        health_score as score_before
+    from members
+    where as_of_date
+        <= {{ date_literal(health_window()['end'] - modules.datetime.timedelta(days=var('score_change_days', 30))) }}
+),
+
+member_changes as (
+    select
+        account_id as member_account_id,
+        as_of_date,
+        rollup_method,
+        max(weight_now) as weight_now,
+        max(score_now) as score_now,
+        max(weight_before) as weight_before,
+        max(score_before) as score_before
+    from member_days
+    group by account_id, as_of_date, rollup_method
+),
+
+member_contributions as (
+    select
+        changed_nodes.account_id,
+        member_changes.as_of_date,
+        member_changes.rollup_method,
+        member_changes.member_account_id,
+        case when pair_closure.is_below_now = 1 then member_changes.score_now end as score_now,
+        case when pair_closure.is_below_before = 1 then member_changes.score_before end as score_before,
+        coalesce(
+            case when pair_closure.is_below_now = 1 then
+                member_changes.weight_now * (member_changes.score_now - changed_nodes.prior_health_score)
+                / changed_nodes.total_weight
+            end, 0)
+        - coalesce(
+            case when pair_closure.is_below_before = 1 then
+                member_changes.weight_before * (member_changes.score_before - changed_nodes.prior_health_score)
+                / changed_nodes.prior_total_weight
+            end, 0) as contribution
+    from member_changes
+    inner join compared_days
+        on member_changes.as_of_date = compared_days.as_of_date
+    inner join pair_closure
+        on member_changes.member_account_id = pair_closure.descendant_account_id
+        and compared_days.hierarchy_version_id = pair_closure.hierarchy_version_id
+        and compared_days.prior_hierarchy_version_id = pair_closure.prior_hierarchy_version_id
+    inner join changed_nodes
+        on pair_closure.ancestor_account_id = changed_nodes.account_id
+        and member_changes.as_of_date = changed_nodes.as_of_date
+        and member_changes.rollup_method = changed_nodes.rollup_method
+),
+
+material_contributions as (
+    select
+        *,
+        abs(contribution) as contribution_size
+    from member_contributions
+    where abs(contribution) >= 0.5
+),
+
+-- Ties on the size (rare) go to the larger member id, so that the choice is stable.
+top_contributions as (
+    {{ top_n_per_group(
+        'material_contributions',
+        ['account_id', 'as_of_date', 'rollup_method'],
+        ['contribution_size', 'member_account_id'],
+        ['member_account_id', 'contribution', 'score_now', 'score_before'],
+        3,
+    ) | indent(4) }}
+)
+
+select * from top_contributions

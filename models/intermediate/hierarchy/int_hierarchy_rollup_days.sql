@@ -1,0 +1,36 @@
+-- One row per day a hierarchy roll-up run compares: every as_of_date of the window and
+-- the day score_change_days before each, with the hierarchy version valid on it
+-- (int_account_hierarchy_versions): the snapshot's hierarchy where the snapshot covers
+-- the day, the current CRM hierarchy before the first snapshot.
+with
+
+window_days as (
+    {{ day_spine(health_window()['start'], health_window()['end']) | indent(4) }}
+),
+
+compared_days as (
+    select as_of_date from window_days
+
+    union
+
+    select cast({{ dbt.dateadd('day', -var('score_change_days', 30), 'as_of_date') }} as date) as as_of_date
+    from window_days
+),
+
+versions as (
+    select * from {{ ref('int_account_hierarchy_versions') }}
+),
+
+final as (
+    select
+        compared_days.as_of_date,
+        versions.hierarchy_version_id,
+        versions.hierarchy_source,
+        compared_days.as_of_date >= {{ health_window_start() }} as is_in_window
+    from compared_days
+    inner join versions
+        on (versions.valid_from_date is null or compared_days.as_of_date >= versions.valid_from_date)
+        and (versions.valid_to_date is null or compared_days.as_of_date < versions.valid_to_date)
+)
+
+select * from final
