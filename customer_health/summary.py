@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from customer_health.insights import health_insights
+
 LAYERS = ("crm", "billing", "product", "support", "survey", "staging", "intermediate", "marts")
 
 
@@ -69,48 +71,12 @@ def render(duckdb_path: Path) -> str:
             parts.append("\nRaw records set aside by staging (marts.dq_rejected_rows):")
             parts.append(_format_table(["table", "reason", "records"], rejected))
         if _table_exists(con, "marts", "fct_account_health_daily"):
-            parts.append(_health_summary(con))
+            parts.append("\n" + health_insights(con))
+            if _table_exists(con, "_demo", "account_truth"):
+                parts.append(_planted_signal_check(con))
         return "\n".join(parts)
     finally:
         con.close()
-
-
-def _health_summary(con: duckdb.DuckDBPyConnection) -> str:
-    latest = con.execute("select max(as_of_date) from marts.fct_account_health_daily").fetchone()[0]
-    if latest is None:
-        return "\nNo health scores yet."
-    parts = [f"\nHealth on {latest} (band distribution per profile):"]
-    bands = con.execute(
-        """
-        select health_profile_id,
-            count(*) filter (where health_band = 'good'),
-            count(*) filter (where health_band = 'average'),
-            count(*) filter (where health_band = 'poor'),
-            count(*) filter (where health_band = 'insufficient_data'),
-            avg(health_score)
-        from marts.fct_account_health_daily where as_of_date = ?
-        group by all order by 1
-        """,
-        [latest],
-    ).fetchall()
-    parts.append(
-        _format_table(["profile", "good", "average", "poor", "insufficient", "mean score"], bands)
-    )
-    at_risk = con.execute(
-        """
-        select account_id, health_profile_id, round(health_score, 1), round(score_change_30d, 1),
-            top_reasons
-        from marts.fct_account_health_daily
-        where as_of_date = ? and health_band <> 'insufficient_data'
-        order by health_score, account_id limit 10
-        """,
-        [latest],
-    ).fetchall()
-    parts.append("\n10 accounts most at risk:")
-    parts.append(_format_table(["account", "profile", "score", "30d change", "reasons"], at_risk))
-    if _table_exists(con, "_demo", "account_truth"):
-        parts.append(_planted_signal_check(con))
-    return "\n".join(parts)
 
 
 def _planted_signal_check(con: duckdb.DuckDBPyConnection) -> str:

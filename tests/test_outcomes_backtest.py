@@ -1,0 +1,290 @@
+"""Outcomes, ARR movements, the back-test and the churn-risk model on generated data.
+
+One dataset with a year of scored history is generated and built with the real dbt CLI
+once for this module (the outcome, back-test, churn-model and expansion marts and all
+their upstream models, with their data tests and dbt unit tests); the checks read it.
+The planted ground truth (_demo.account_truth) is used only to validate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from conftest import END_DATE, generate, run_dbt, window_vars
+from sklearn.metrics import roc_auc_score
+
+# Enough history for a back-test: a year of daily scores over two years of billing.
+ACCOUNTS = 300
+DAYS = 540
+WINDOW_DAYS = 365
+SEED = 5
+START_DATE = END_DATE - dt.timedelta(days=WINDOW_DAYS - 1)
+MIN_AGREEMENT = 0.97
+
+RESULT_OF_FATE = {
+    "renewal": "renewed",
+    "expansion": "expanded",
+    "contraction": "contracted",
+    "churn": "churned",
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("outcomes")
+    path = work / "health.duckdb"
+    generate(path, accounts=ACCOUNTS, days=DAYS, seed=SEED, bad_rows_rate=0.01)
+    # This module's marts and everything upstream of them, with their data and unit tests.
+    selection = [f"+path:models/marts/{folder}" for folder in ("outcomes", "predictive", "expansion")]
+    # Cautious: only the tests whose every parent is built (not those reaching into other marts).
+    run_dbt(
+        ["build", "--select", *selection, "--indirect-selection", "cautious", "--vars",
+         window_vars(START_DATE, END_DATE)],
+        path,
+        work,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_arr_movements_reconcile(con: duckdb.DuckDBPyConnection) -> None:
+    months = con.execute(
+        """
+        select month_start_date, opening_arr, new_arr, reactivation_arr, expansion_arr,
+            contraction_arr, churned_arr, closing_arr, closing_date
+        from marts.fct_arr_movements_monthly
+        order by month_start_date
+        """
+    ).fetchall()
+    assert len(months) > 24
+    previous_closing = 0.0
+    for month, opening, new, react, expansion, contraction, churn, closing, _ in months:
+        assert abs(opening + new + react + expansion + contraction + churn - closing) < 0.01, month
+        assert abs(opening - previous_closing) < 0.01, month
+        assert new >= 0 and react >= 0 and expansion >= 0 and contraction <= 0 and churn <= 0
+        previous_closing = closing
+    # The last closing ARR is the book's ARR on the end day, as the health mart sees it.
+    last_closing, closing_date = months[-1][7], months[-1][8]
+    assert closing_date == END_DATE
+    health_arr = con.execute(
+        "select sum(arr) from marts.fct_account_health_daily where as_of_date = ?", [END_DATE]
+    ).fetchone()[0]
+    assert abs(last_closing - health_arr) < 0.01
+
+
+def test_outcomes_agree_with_the_planted_truth(con: duckdb.DuckDBPyConnection) -> None:
+    truth = con.execute(
+        """
+        select truth.fate, outcomes.outcome_result
+        from _demo.account_truth as truth
+        left join marts.fct_customer_outcomes as outcomes
+            on truth.account_id = outcomes.account_id
+            and truth.event_date = outcomes.outcome_date
+        where not truth.is_future and truth.event_date <= ?
+        """,
+        [END_DATE],
+    ).fetchall()
+    assert {fate for fate, _ in truth} == set(RESULT_OF_FATE)
+    agreed = sum(1 for fate, result in truth if RESULT_OF_FATE[fate] == result)
+    rate = agreed / len(truth)
+    per_fate = {
+        fate: (
+            sum(1 for f, r in truth if f == fate and RESULT_OF_FATE[f] == r),
+            sum(1 for f, _ in truth if f == fate),
+        )
+        for fate in RESULT_OF_FATE
+    }
+    print(f"\noutcome agreement with _demo.account_truth: {agreed}/{len(truth)} = {rate:.1%} {per_fate}")
+    assert rate >= MIN_AGREEMENT, per_fate
+    # And nothing is invented: outcomes in the truth's period that the truth does not know.
+    extra = con.execute(
+        """
+        select count(*)
+        from marts.fct_customer_outcomes as outcomes
+        left join _demo.account_truth as truth
+            on truth.account_id = outcomes.account_id
+            and truth.event_date = outcomes.outcome_date
+        where outcomes.outcome_date >= (select min(event_date) from _demo.account_truth)
+            and truth.account_id is null
+        """
+    ).fetchone()[0]
+    outcome_count = con.execute(
+        "select count(*) from marts.fct_customer_outcomes where outcome_date >= "
+        "(select min(event_date) from _demo.account_truth)"
+    ).fetchone()[0]
+    assert extra <= (1 - MIN_AGREEMENT) * outcome_count
+
+
+def test_sql_auc_equals_sklearn(con: duckdb.DuckDBPyConnection) -> None:
+    aucs = con.execute(
+        "select definition_version, horizon_days, churn_auc, churned_count, retained_count "
+        "from intermediate.int_health_backtest_auc"
+    ).fetchall()
+    assert aucs
+    for version, horizon, sql_auc, churned, retained in aucs:
+        rows = con.execute(
+            """
+            select is_churned, health_score
+            from marts.fct_health_backtest
+            where definition_version = ? and horizon_days = ? and has_score and is_renewal_point
+                and is_in_backtest_period and health_score is not null
+            """,
+            [version, horizon],
+        ).fetchall()
+        labels = np.array([r[0] for r in rows], dtype=bool)
+        scores = np.array([r[1] for r in rows], dtype=float)
+        assert (labels.sum(), (~labels).sum()) == (churned, retained)
+        assert sql_auc == pytest.approx(roc_auc_score(labels, -scores), abs=1e-12)
+        # The summary shows the same number on every band row.
+        shown = con.execute(
+            "select distinct churn_auc from marts.rpt_health_backtest_summary "
+            "where definition_version = ? and horizon_days = ?",
+            [version, horizon],
+        ).fetchall()
+        assert shown == [(sql_auc,)]
+
+
+def test_rule_based_score_sees_the_planted_signal(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        "select horizon_days, churn_auc, auc_churned_count from marts.rpt_health_backtest_summary "
+        "where health_band = 'all' order by horizon_days"
+    ).fetchall()
+    print("\nrule-based churn AUC per horizon:", rows)
+    assert [h for h, _, _ in rows] == [30, 90, 180]
+    assert all(churned >= 10 for _, _, churned in rows)
+    # The generator plants its signals 60-120 days before a churn: the score 30 days
+    # before must see them. (At 90 and 180 days most signals have not started yet, so
+    # those AUCs are reported, not asserted.)
+    aucs = {horizon: auc for horizon, auc, _ in rows}
+    assert aucs[30] > 0.55, aucs
+
+
+def test_churn_model_never_learns_from_the_future(con: duckdb.DuckDBPyConnection) -> None:
+    risk = con.execute(
+        "select distinct prediction_date, training_max_outcome_date, training_max_label_date, "
+        "training_max_feature_date, model_status from marts.fct_churn_risk"
+    ).fetchall()
+    assert len(risk) == 1
+    prediction_date, max_outcome, max_label, max_feature, status = risk[0]
+    assert prediction_date == END_DATE
+    assert status == "trained"
+    assert max_outcome < prediction_date
+    assert max_label < prediction_date
+    assert max_feature < prediction_date
+    # The training set as the model defines it, recomputed from the examples.
+    training = con.execute(
+        """
+        select max(churn_date), max(label_end_date), count(*), sum(case when is_churned then 1 else 0 end)
+        from intermediate.int_churn_model_examples
+        where example_type = 'history' and is_label_known and label_end_date < prediction_date
+        """
+    ).fetchone()
+    assert training[0] == max_outcome and training[1] == max_label
+    counts = con.execute(
+        "select distinct training_example_count, training_churn_count from marts.fct_churn_risk"
+    ).fetchall()
+    assert counts == [(training[2], training[3])]
+    # Every churn after the prediction date's label windows is unknown to the model.
+    assert (
+        con.execute(
+            "select count(*) from intermediate.int_churn_model_examples "
+            "where is_label_known and label_end_date >= prediction_date"
+        ).fetchone()[0]
+        == 0
+    )
+    # No feature uses data from after its example's snapshot day.
+    assert (
+        con.execute(
+            "select count(*) from intermediate.int_churn_model_feature_values where value_date > feature_date"
+        ).fetchone()[0]
+        == 0
+    )
+    # Every current account is scored, with a probability and its reasons.
+    scored = con.execute(
+        "select count(*), count(churn_probability), count(top_risk_factors) from marts.fct_churn_risk"
+    ).fetchone()
+    current = con.execute(
+        "select count(*) from marts.fct_account_health_daily where as_of_date = ?", [END_DATE]
+    ).fetchone()[0]
+    assert scored == (current, current, current)
+    # The holdout learns only from labels known before its cutoff and tests after it.
+    evaluation = con.execute(
+        "select cutoff_date, train_max_label_date, train_max_outcome_date, test_min_feature_date, "
+        "model_auc, rule_based_auc, model_status from marts.rpt_churn_model_evaluation"
+    ).fetchone()
+    cutoff, train_label, train_outcome, test_start, model_auc, rule_auc, eval_status = evaluation
+    print(f"\nchurn model holdout AUC {model_auc}, rule-based on the same snapshots {rule_auc}")
+    assert train_label < cutoff and train_outcome < cutoff and test_start >= cutoff
+    assert eval_status == "evaluated" and 0 <= model_auc <= 1
+
+
+def test_expansion_candidates_carry_their_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        """
+        select candidates.play, candidates.impact, candidates.benefactor, candidates.evidence,
+            candidates.is_module_licensed, candidates.benefactor_status, candidates.health_band
+        from marts.fct_expansion_candidates as candidates
+        """
+    ).fetchall()
+    plays = {r[0] for r in rows}
+    print("\nexpansion candidates per play:", {p: sum(1 for r in rows if r[0] == p) for p in plays})
+    assert {"upsell_seats", "cross_sell_module", "expand_to_unit"} <= plays
+    for _play, impact, benefactor, evidence, licensed, status, band in rows:
+        assert evidence
+        if benefactor == "same":
+            assert status in ("customer", "low_usage_customer") and band == "good"
+            assert licensed is (impact == "same")
+        else:
+            assert status in ("prospect", "former_customer", "low_usage_customer")
+            assert not licensed
+
+
+def _rebuild_churn_models(warehouse: Path, tmp_path: Path, **extra_vars: object) -> Path:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(warehouse, copy)
+    run_dbt(
+        ["run", "--select", "fct_churn_risk", "rpt_churn_model_evaluation", "--vars",
+         window_vars(START_DATE, END_DATE, **extra_vars)],
+        copy,
+        tmp_path,
+    )  # fmt: skip
+    return copy
+
+
+def test_churn_model_is_deterministic(warehouse: Path, tmp_path: Path) -> None:
+    copy = _rebuild_churn_models(warehouse, tmp_path)
+    query = (
+        "select account_id, churn_probability, risk_rank, top_risk_factors "
+        "from marts.fct_churn_risk order by account_id"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as first, duckdb.connect(str(copy)) as second:
+        assert first.execute(query).fetchall() == second.execute(query).fetchall()
+        evaluation = "select model_auc, rule_based_auc from marts.rpt_churn_model_evaluation"
+        assert first.execute(evaluation).fetchall() == second.execute(evaluation).fetchall()
+
+
+def test_churn_model_without_enough_churns_still_builds(warehouse: Path, tmp_path: Path) -> None:
+    copy = _rebuild_churn_models(warehouse, tmp_path, churn_model_min_examples_per_class=1_000_000)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        rows = con.execute(
+            "select count(*), count(churn_probability), min(model_status), min(model_note) "
+            "from marts.fct_churn_risk"
+        ).fetchone()
+        assert rows[0] > 0 and rows[1] == 0
+        assert rows[2] == "insufficient_data" and "not trained" in rows[3]
+        evaluation = con.execute(
+            "select model_auc, model_status, model_note from marts.rpt_churn_model_evaluation"
+        ).fetchone()
+        assert evaluation[0] is None and evaluation[1] == "insufficient_data"
+        assert "not trained" in evaluation[2]
