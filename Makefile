@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ manifest: install
 
 dagster: manifest
 	$(BIN)/dagster dev -m orchestration.definitions
+
+# Executive dashboard on the published serving copy ($$HEALTH_SERVING_PATH / $$HEALTH_SERVING_DIR).
+dashboard: install
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true \
+	    --browser.gatherUsageStats false --client.toolbarMode viewer $(ARGS)
+
+semantic: install
+	HEALTH_DBT_TARGET=lint $(BIN)/dbt parse --quiet && $(BIN)/mf validate-configs --skip-dw
+
+# Benchmarks: make benchmark ARGS="--accounts 10000" (see benchmarks/run.py).
+benchmark: install
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf target logs warehouse .pytest_cache

@@ -1,7 +1,9 @@
 -- One row per segment (dimension and value) and as_of_date: accounts and ARR per health
 -- band, ARR at risk, mean and ARR-weighted health score, and their change against 30
 -- days earlier (same definition). Segment dimensions: customer_tier, region, industry,
--- lifecycle_stage, health_profile_id, owner_user_id. Incremental over the window vars.
+-- lifecycle_stage, health_profile_id, owner_user_id, and `all` (one segment holding every
+-- account: the company-wide figures, so that dashboards never aggregate account rows).
+-- Incremental over the window vars.
 {{
     config(
         materialized='incremental',
@@ -11,7 +13,7 @@
     )
 }}
 
-{%- set dimensions = ['customer_tier', 'region', 'industry', 'lifecycle_stage', 'health_profile_id', 'owner_user_id'] %}
+{%- set dimensions = ['all', 'customer_tier', 'region', 'industry', 'lifecycle_stage', 'health_profile_id', 'owner_user_id'] %}
 
 with
 
@@ -49,7 +51,11 @@ segment_days as (
     {% for dimension in dimensions %}
     select
         '{{ dimension }}' as segment_dimension,
+        {% if dimension == 'all' -%}
+        cast('all' as {{ dbt.type_string() }}) as segment_value,
+        {%- else -%}
         cast({{ dimension }} as {{ dbt.type_string() }}) as segment_value,
+        {%- endif %}
         as_of_date,
         health_band,
         health_score,
@@ -64,11 +70,11 @@ segments as (
         segment_dimension,
         segment_value,
         as_of_date,
-        count(*) as account_count,
-        sum(case when health_band = 'good' then 1 else 0 end) as good_accounts,
-        sum(case when health_band = 'average' then 1 else 0 end) as average_accounts,
-        sum(case when health_band = 'poor' then 1 else 0 end) as poor_accounts,
-        sum(case when health_band = 'insufficient_data' then 1 else 0 end) as insufficient_data_accounts,
+        cast(count(*) as {{ dbt.type_bigint() }}) as account_count,
+        cast(sum(case when health_band = 'good' then 1 else 0 end) as {{ dbt.type_bigint() }}) as good_accounts,
+        cast(sum(case when health_band = 'average' then 1 else 0 end) as {{ dbt.type_bigint() }}) as average_accounts,
+        cast(sum(case when health_band = 'poor' then 1 else 0 end) as {{ dbt.type_bigint() }}) as poor_accounts,
+        cast(sum(case when health_band = 'insufficient_data' then 1 else 0 end) as {{ dbt.type_bigint() }}) as insufficient_data_accounts,
         {{ exact_sum('arr') }} as arr,
         {{ exact_sum("case when health_band = 'good' then arr else 0 end") }} as good_arr,
         {{ exact_sum("case when health_band = 'average' then arr else 0 end") }} as average_arr,

@@ -1,0 +1,1 @@
+"""Helpers of the executive health dashboard (data access, charts, shared widgets)."""

@@ -1,0 +1,136 @@
+"""Altair charts shared by the pages (band colours and orders fixed in one place)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+BANDS = ["good", "average", "poor", "insufficient_data"]
+BAND_LABELS = {
+    "good": "Good",
+    "average": "Average",
+    "poor": "Poor",
+    "insufficient_data": "Insufficient data",
+}
+BAND_COLORS = {
+    "good": "#2e7d32",
+    "average": "#f9a825",
+    "poor": "#c62828",
+    "insufficient_data": "#9e9e9e",
+}
+METHOD_LABELS = {"account_count": "By account count", "contract_value": "By contract value (ARR)"}
+METHOD_COLORS = {"account_count": "#1565c0", "contract_value": "#6a1b9a"}
+
+
+def band_scale() -> alt.Scale:
+    return alt.Scale(domain=[BAND_LABELS[b] for b in BANDS], range=[BAND_COLORS[b] for b in BANDS])
+
+
+def band_bars(frame: pd.DataFrame, value: str, title: str, value_title: str, fmt: str) -> alt.Chart:
+    """Horizontal bars, one per band (frame: band, <value>)."""
+    data = frame.assign(band_label=frame["band"].map(BAND_LABELS))
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "band_label:N",
+                sort=[BAND_LABELS[b] for b in BANDS],
+                title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=160),
+            ),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+            color=alt.Color("band_label:N", scale=band_scale(), legend=None),
+            tooltip=[
+                alt.Tooltip("band_label:N", title="Band"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+            ],
+        )
+        .properties(height=alt.Step(34))
+    )
+
+
+def band_trend(frame: pd.DataFrame, value: str, title: str, value_title: str, fmt: str) -> alt.Chart:
+    """Stacked areas over days (frame: as_of_date, band, <value>)."""
+    data = frame.assign(band_label=frame["band"].map(BAND_LABELS))
+    order = {BAND_LABELS[b]: i for i, b in enumerate(BANDS)}
+    data = data.assign(band_order=data["band_label"].map(order))
+    return (
+        alt.Chart(data, title=title)
+        .mark_area()
+        .encode(
+            x=alt.X("as_of_date:T", title=None, axis=alt.Axis(format="%b %d")),
+            y=alt.Y(f"{value}:Q", stack="zero", title=value_title, axis=alt.Axis(format=fmt)),
+            color=alt.Color(
+                "band_label:N",
+                scale=band_scale(),
+                sort=[BAND_LABELS[b] for b in BANDS],
+                legend=alt.Legend(title="Band", orient="bottom"),
+            ),
+            order=alt.Order("band_order:Q", sort="descending"),
+            tooltip=[
+                alt.Tooltip("as_of_date:T", title="Day"),
+                alt.Tooltip("band_label:N", title="Band"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def line(
+    frame: pd.DataFrame,
+    value: str,
+    title: str,
+    value_title: str,
+    fmt: str,
+    color: str | None = None,
+    color_title: str | None = None,
+    zero: bool = True,
+    color_scale: alt.Scale | None = None,
+) -> alt.Chart:
+    """A line over days (frame: as_of_date, <value>[, <color>])."""
+    encoding: dict[str, object] = {
+        "x": alt.X("as_of_date:T", title=None, axis=alt.Axis(format="%b %d")),
+        "y": alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=zero)),
+        "tooltip": [
+            alt.Tooltip("as_of_date:T", title="Day"),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+        ],
+    }
+    if color:
+        encoding["color"] = alt.Color(
+            f"{color}:N",
+            title=color_title,
+            legend=alt.Legend(orient="bottom"),
+            scale=color_scale or alt.Undefined,
+        )
+        encoding["tooltip"] = [alt.Tooltip(f"{color}:N", title=color_title), *encoding["tooltip"]]  # type: ignore[misc]
+    return alt.Chart(frame, title=title).mark_line(point=False).encode(**encoding).properties(height=260)
+
+
+def share_bar(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """One 100% bar of band shares (frame: band, share)."""
+    data = frame.assign(band_label=frame["band"].map(BAND_LABELS))
+    order = {BAND_LABELS[b]: i for i, b in enumerate(BANDS)}
+    data = data.assign(band_order=data["band_label"].map(order))
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("share:Q", stack="normalize", title=None, axis=alt.Axis(format=".0%")),
+            color=alt.Color("band_label:N", scale=band_scale(), legend=None),
+            order=alt.Order("band_order:Q"),
+            tooltip=[
+                alt.Tooltip("band_label:N", title="Band"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(height=110)
+    )
+
+
+def method_scale() -> alt.Scale:
+    return alt.Scale(
+        domain=[METHOD_LABELS[m] for m in METHOD_LABELS], range=[METHOD_COLORS[m] for m in METHOD_LABELS]
+    )

@@ -1,0 +1,149 @@
+"""Read-only access to the published serving copy of the health marts.
+
+The dashboard reads ONLY the serving copy that `customer_health.serving` publishes (an
+immutable DuckDB file per publication, behind the pointer `<serving>/current.duckdb`),
+never the warehouse that dbt writes. `serving_path()` is the one place that decides which
+file that is. Every query goes through `query()`, which caches the result per (file,
+modification time, SQL, parameters) with a TTL: a new publication is a new file, so the
+first rerun after it reads fresh data and older cache entries simply expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+SERVING_PATH_ENV = "HEALTH_SERVING_PATH"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CACHE_TTL_SECONDS = 600
+MARTS = "marts"
+
+
+class ServingCopyMissing(RuntimeError):
+    """No published serving copy could be found."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One publication file, identified by its resolved path and modification time."""
+
+    path: str
+    mtime_ns: int
+
+
+def serving_path() -> Path | None:
+    """The serving DuckDB file the dashboard reads, or None before the first publication.
+
+    $HEALTH_SERVING_PATH (a publication file, or a serving directory) wins; otherwise the
+    current publication of `customer_health.serving` ($HEALTH_SERVING_DIR, else
+    <project>/serving)."""
+    override = os.environ.get(SERVING_PATH_ENV, "").strip()
+    if override:
+        candidate = Path(override).expanduser()
+        if candidate.is_dir():
+            return _current_publication(candidate)
+        return candidate.resolve() if candidate.exists() else None
+    return _current_publication(None)
+
+
+def _current_publication(serving_dir: Path | None) -> Path | None:
+    try:
+        from customer_health.serving import current_path
+    except ImportError:  # the serving module is not installed: fall back to its layout
+        directory = serving_dir or Path(os.environ.get("HEALTH_SERVING_DIR", PROJECT_DIR / "serving"))
+        pointer = directory / "current.duckdb"
+        return pointer.resolve() if pointer.exists() else None
+    path = current_path(serving_dir)
+    return path if path is not None and path.exists() else None
+
+
+def source() -> Source:
+    path = serving_path()
+    if path is None:
+        raise ServingCopyMissing(
+            "No published serving copy found. Build the warehouse, then publish it with "
+            "`python -m customer_health.serving publish` (or point $HEALTH_SERVING_PATH at a "
+            "serving DuckDB file)."
+        )
+    return Source(str(path), path.stat().st_mtime_ns)
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _connection(path: str, mtime_ns: int) -> duckdb.DuckDBPyConnection:
+    # Read-only: the publication is immutable and other readers share it.
+    return duckdb.connect(path, read_only=True)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=1024, show_spinner=False)
+def _query(path: str, mtime_ns: int, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
+    cursor = _connection(path, mtime_ns).cursor()  # one cursor per query: thread-safe
+    try:
+        return cursor.execute(sql, list(params)).df()
+    finally:
+        cursor.close()
+
+
+def query(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    """Run a read-only query on the current publication (cached)."""
+    current = source()
+    return _query(current.path, current.mtime_ns, sql, tuple(params))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _tables(path: str, mtime_ns: int) -> frozenset[str]:
+    cursor = _connection(path, mtime_ns).cursor()
+    try:
+        rows = cursor.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "union all select schema_name || '.' || view_name from duckdb_views() where not internal"
+        ).fetchall()
+    finally:
+        cursor.close()
+    return frozenset(name for (name,) in rows)
+
+
+def has_table(name: str, schema: str = MARTS) -> bool:
+    current = source()
+    return f"{schema}.{name}" in _tables(current.path, current.mtime_ns)
+
+
+def publication_info() -> dict[str, Any]:
+    """The `_serving.publication` row of the file (empty when it has none)."""
+    if not has_table("publication", schema="_serving"):
+        return {}
+    frame = query("select * from _serving.publication limit 1")
+    return {} if frame.empty else frame.iloc[0].to_dict()
+
+
+def as_of_range() -> tuple[dt.date, dt.date] | None:
+    """First and last as_of_date of fct_account_health_daily."""
+    if not has_table("fct_account_health_daily"):
+        return None
+    frame = query(
+        "select min(as_of_date) as first_day, max(as_of_date) as last_day from marts.fct_account_health_daily"
+    )
+    first, last = frame.iloc[0]["first_day"], frame.iloc[0]["last_day"]
+    if pd.isna(first) or pd.isna(last):
+        return None
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+def account_names(account_ids: Sequence[str]) -> dict[str, str]:
+    """Display names (from dim_account when published; else the ids themselves)."""
+    ids = sorted({str(a) for a in account_ids if a is not None and not pd.isna(a)})
+    if not ids or not has_table("dim_account"):
+        return {a: a for a in ids}
+    frame = query(
+        "select account_id, account_name from marts.dim_account where account_id in (select unnest(?))",
+        [ids],
+    )
+    names = dict(zip(frame["account_id"], frame["account_name"], strict=True))
+    return {a: (names.get(a) or a) for a in ids}
