@@ -344,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--end-date", default=str(dt.date(2026, 11, 21)))
     parser.add_argument("--large", action="store_true", help="allow more than 10,000 accounts")
-    parser.add_argument("--smoke", action="store_true", help="tiny run for CI: 40 accounts x 90 days, 5-day window")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny run for CI: 40 accounts x 90 days, 5-day window"
+    )
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--keep", action="store_true", help="keep the temporary warehouse")
     args = parser.parse_args(argv)
