@@ -3,7 +3,7 @@
 -- seeds) stamped on every score row. Building this model first validates the
 -- definitions: any row of int_health_definition_errors stops the build here, with
 -- messages naming the offending seed rows, before a single score is written.
-{%- if execute %}
+{%- if execute and flags.WHICH in ["run", "build"] %}
     {%- set errors = run_query(
         "select seed_name, seed_row, message from " ~ ref('int_health_definition_errors')
         ~ " order by seed_name, seed_row, message"
