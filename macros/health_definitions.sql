@@ -9,6 +9,7 @@
         {'name': 'health_pillar_weights', 'columns': ['profile_id', 'pillar', 'weight']},
         {'name': 'health_profile_indicators', 'columns': ['profile_id', 'indicator_id', 'pillar', 'weight', 'scoring_method', 'poor_value', 'good_value', 'missing_policy']},
         {'name': 'product_features', 'columns': ['product_id', 'feature', 'is_key_feature']},
+        {'name': 'hierarchy_band_rules', 'columns': ['rule_priority', 'health_band', 'share_name', 'comparison', 'threshold']},
     ]) }}
 {%- endmacro %}
 

@@ -339,66 +339,128 @@ left join link_cycle_nodes as cycle_nodes
       <name>_mean (weighted mean over members with a value), <name>_min, <name>_max
       (over members with a value, whatever their weight).
     Shares and measures are null when the total weight is 0. Nodes without any member
-    get no row: join the result to a spine of nodes where every node needs a row. -#}
-{% macro hierarchy_rollup(closure_relation, member_relation, weight_expression='1', measures=[], band_column=none, bands=[], member_filter=none, group_columns=['as_of_date'], join_columns=[], member_column='account_id', ancestor_column='ancestor_id', descendant_column='descendant_id') -%}
-    {{ return(adapter.dispatch('hierarchy_rollup', 'customer_health')(closure_relation, member_relation, weight_expression, measures, band_column, bands, member_filter, group_columns, join_columns, member_column, ancestor_column, descendant_column)) }}
+    get no row: join the result to a spine of nodes where every node needs a row.
+    Several weightings at once: `weights` = {name: expression, ...} and
+    `weight_name_column` give one row per node, group and weighting (the name in that
+    column) from a single join of members and closure, the costly part. -#}
+{% macro hierarchy_rollup(closure_relation, member_relation, weight_expression='1', measures=[], band_column=none, bands=[], member_filter=none, group_columns=['as_of_date'], join_columns=[], member_column='account_id', ancestor_column='ancestor_id', descendant_column='descendant_id', weights=none, weight_name_column='weighting') -%}
+    {{ return(adapter.dispatch('hierarchy_rollup', 'customer_health')(closure_relation, member_relation, weight_expression, measures, band_column, bands, member_filter, group_columns, join_columns, member_column, ancestor_column, descendant_column, weights, weight_name_column)) }}
 {%- endmacro %}
 
-{% macro default__hierarchy_rollup(closure_relation, member_relation, weight_expression, measures, band_column, bands, member_filter, group_columns, join_columns, member_column, ancestor_column, descendant_column) -%}
+{% macro default__hierarchy_rollup(closure_relation, member_relation, weight_expression, measures, band_column, bands, member_filter, group_columns, join_columns, member_column, ancestor_column, descendant_column, weights, weight_name_column) -%}
     {%- set double_type = type_double() -%}
-    {%- set weight = 'members.rollup_weight' -%}
-    {%- set total = 'sum(' ~ weight ~ ')' -%}
+    {%- set weight_expressions = (weights.values() | list) if weights else [weight_expression] -%}
+    {%- set measure_names = [] -%}
+    {%- for measure in measures -%}
+        {%- do measure_names.append(measure['name'] if measure is mapping else measure) -%}
+    {%- endfor -%}
 select
-    cast(closure.{{ ancestor_column }} as {{ dbt.type_string() }}) as node_id,
+    rollup_sums.node_id,
     {%- for column in group_columns %}
-    members.{{ column }},
+    rollup_sums.{{ column }},
     {%- endfor %}
-    cast(count(*) as {{ dbt.type_bigint() }}) as member_count,
-    {{ total }} as total_weight
+    {%- if weights %}
+    rollup_weightings.weight_name as {{ weight_name_column }},
+    {%- endif %}
+    rollup_sums.member_count,
+    {{ _hierarchy_rollup_pick('total_weight', weights) }} as total_weight
     {%- for band in bands %},
-    sum(case when members.{{ band_column }} = '{{ band }}' then {{ weight }} else 0 end)
-        / nullif({{ total }}, 0) as {{ band }}_share
+    {{ _hierarchy_rollup_pick(band ~ '_weight', weights) }} / nullif({{ _hierarchy_rollup_pick('total_weight', weights) }}, 0) as {{ band }}_share
     {%- endfor %}
-    {%- for measure in measures %}
-    {%- set name = measure['name'] if measure is mapping else measure -%}
-    {%- set value = 'members.rollup_measure_' ~ loop.index %},
-    sum(case when {{ value }} is not null then {{ weight }} * {{ value }} end)
-        / nullif(sum(case when {{ value }} is not null then {{ weight }} end), 0) as {{ name }}_mean,
-    case when {{ total }} > 0 then min({{ value }}) end as {{ name }}_min,
-    case when {{ total }} > 0 then max({{ value }}) end as {{ name }}_max
+    {%- for name in measure_names %},
+    {{ _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weighted_sum', weights) }}
+        / nullif({{ _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weight', weights) }}, 0) as {{ name }}_mean,
+    case when {{ _hierarchy_rollup_pick('total_weight', weights) }} > 0 then rollup_sums.measure_{{ loop.index }}_min end as {{ name }}_min,
+    case when {{ _hierarchy_rollup_pick('total_weight', weights) }} > 0 then rollup_sums.measure_{{ loop.index }}_max end as {{ name }}_max
     {%- endfor %}
 from (
     select
-        member_rows.*,
-        {%- for measure in measures %}
-        cast({{ measure['expression'] if measure is mapping else 'member_rows.' ~ measure }} as {{ double_type }})
-            as rollup_measure_{{ loop.index }},
+        cast(closure.{{ ancestor_column }} as {{ dbt.type_string() }}) as node_id,
+        {%- for column in group_columns %}
+        members.{{ column }},
         {%- endfor %}
-        cast(coalesce({{ weight_expression }}, 0) as {{ double_type }}) as rollup_weight
-    from {{ member_relation }} as member_rows
-    {%- if member_filter %}
-    where {{ member_filter }}
+        cast(count(*) as {{ dbt.type_bigint() }}) as member_count
+        {%- for expression in weight_expressions %}
+        {%- set weight = 'members.rollup_weight_' ~ loop.index %}
+        {%- set suffix = loop.index %},
+        sum({{ weight }}) as total_weight_{{ suffix }}
+        {%- for band in bands %},
+        sum(case when members.{{ band_column }} = '{{ band }}' then {{ weight }} else 0 end) as {{ band }}_weight_{{ suffix }}
+        {%- endfor %}
+        {%- for name in measure_names %}
+        {%- set value = 'members.rollup_measure_' ~ loop.index %},
+        sum(case when {{ value }} is not null then {{ weight }} * {{ value }} end)
+            as measure_{{ loop.index }}_weighted_sum_{{ suffix }},
+        sum(case when {{ value }} is not null then {{ weight }} end) as measure_{{ loop.index }}_weight_{{ suffix }}
+        {%- endfor %}
+        {%- endfor %}
+        {%- for name in measure_names %},
+        min(members.rollup_measure_{{ loop.index }}) as measure_{{ loop.index }}_min,
+        max(members.rollup_measure_{{ loop.index }}) as measure_{{ loop.index }}_max
+        {%- endfor %}
+    from (
+        select
+            member_rows.*,
+            {%- for measure in measures %}
+            cast({{ measure['expression'] if measure is mapping else 'member_rows.' ~ measure }} as {{ double_type }})
+                as rollup_measure_{{ loop.index }},
+            {%- endfor %}
+            {%- for expression in weight_expressions %}
+            cast(coalesce({{ expression }}, 0) as {{ double_type }}) as rollup_weight_{{ loop.index }}
+            {{- ',' if not loop.last }}
+            {%- endfor %}
+        from {{ member_relation }} as member_rows
+        {%- if member_filter %}
+        where {{ member_filter }}
+        {%- endif %}
+    ) as members
+    inner join {{ closure_relation }} as closure
+        on members.{{ member_column }} = closure.{{ descendant_column }}
+        {%- for column in join_columns %}
+        and members.{{ column }} = closure.{{ column }}
+        {%- endfor %}
+    group by
+        closure.{{ ancestor_column }}
+        {%- for column in group_columns %},
+        members.{{ column }}
+        {%- endfor %}
+) as rollup_sums
+{%- if weights %}
+cross join (
+    {%- for name in weights %}
+    select cast('{{ name }}' as {{ dbt.type_string() }}) as weight_name
+    {%- if not loop.last %}
+    union all
     {%- endif %}
-) as members
-inner join {{ closure_relation }} as closure
-    on members.{{ member_column }} = closure.{{ descendant_column }}
-    {%- for column in join_columns %}
-    and members.{{ column }} = closure.{{ column }}
     {%- endfor %}
-group by
-    closure.{{ ancestor_column }}
-    {%- for column in group_columns %},
-    members.{{ column }}
-    {%- endfor %}
+) as rollup_weightings
+{%- endif %}
+{%- endmacro %}
+
+
+{#- A sum of the weighting on the row: with several weightings, the one named in the
+    row's weighting column (sums are suffixed _1, _2, ... in the order of `weights`). -#}
+{% macro _hierarchy_rollup_pick(prefix, weights) -%}
+    {%- if weights -%}
+        case rollup_weightings.weight_name
+        {%- for name in weights %} when '{{ name }}' then rollup_sums.{{ prefix }}_{{ loop.index }}{% endfor %} end
+    {%- else -%}
+        rollup_sums.{{ prefix }}_1
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#- ------------------------------------------------------------------------------
     Helpers of the health roll-up (fct_hierarchy_health_daily). -#}
 
-{#- The roll-up methods of the marts contract. -#}
+{#- The roll-up methods of the marts contract and each one's member weight, as SQL over
+    int_hierarchy_health_members: account_count weighs 1, contract_value the ARR (USD). -#}
+{% macro hierarchy_rollup_weights() -%}
+    {{ return({'account_count': '1', 'contract_value': 'arr'}) }}
+{%- endmacro %}
+
 {% macro hierarchy_rollup_methods() -%}
-    {{ return(['account_count', 'contract_value']) }}
+    {{ return(hierarchy_rollup_weights().keys() | list) }}
 {%- endmacro %}
 
 {#- A query with one row per roll-up method (column rollup_method). -#}

@@ -1,7 +1,8 @@
 -- hierarchy_band_rules: every offending rule with what is wrong. A condition needs a
 -- share, a comparison and a threshold (or none of them, for the catch-all); all rows of
 -- a rule give one band; some rule has no condition, so that every node with members
--- gets a band.
+-- gets a band; at most var hierarchy_max_band_rules (8) rules, the slots that
+-- fct_hierarchy_health_daily evaluates.
 with
 
 rules as (
@@ -40,6 +41,14 @@ missing_catch_all as (
         'no rule without condition: some nodes would get no band' as problem
     from catch_all
     where catch_all_count = 0
+),
+
+too_many_rules as (
+    select
+        cast(null as {{ dbt.type_int() }}) as rule_priority,
+        'more rules than var hierarchy_max_band_rules ({{ var("hierarchy_max_band_rules", 8) }}): raise it' as problem
+    from rules
+    having count(distinct rule_priority) > {{ var('hierarchy_max_band_rules', 8) }}
 )
 
 select * from incomplete_conditions
@@ -47,3 +56,5 @@ union all
 select * from mixed_bands
 union all
 select * from missing_catch_all
+union all
+select * from too_many_rules

@@ -118,16 +118,15 @@ pair_closure as (
     group by hierarchy_version_id, prior_hierarchy_version_id, ancestor_account_id, descendant_account_id
 ),
 
--- One row per member (of either day), window day and method: weight and score now and
+-- One row per member (of either day) and window day: ARR and score now and
 -- score_change_days before.
 member_days as (
     select
         account_id,
         as_of_date,
-        rollup_method,
-        member_weight as weight_now,
+        arr as arr_now,
         health_score as score_now,
-        cast(null as {{ type_double() }}) as weight_before,
+        cast(null as {{ type_double() }}) as arr_before,
         cast(null as {{ type_double() }}) as score_before
     from members
     where as_of_date >= {{ health_window_start() }}
@@ -137,10 +136,9 @@ member_days as (
     select
         account_id,
         cast({{ dbt.dateadd('day', var('score_change_days', 30), 'as_of_date') }} as date) as as_of_date,
-        rollup_method,
-        cast(null as {{ type_double() }}) as weight_now,
+        cast(null as {{ type_double() }}) as arr_now,
         cast(null as {{ type_double() }}) as score_now,
-        member_weight as weight_before,
+        arr as arr_before,
         health_score as score_before
     from members
     where as_of_date
@@ -151,31 +149,34 @@ member_changes as (
     select
         account_id as member_account_id,
         as_of_date,
-        rollup_method,
-        max(weight_now) as weight_now,
+        max(arr_now) as arr_now,
         max(score_now) as score_now,
-        max(weight_before) as weight_before,
+        max(arr_before) as arr_before,
         max(score_before) as score_before
     from member_days
-    group by account_id, as_of_date, rollup_method
+    group by account_id, as_of_date
 ),
 
+-- The member below each node on either day (one join for both methods), then its part
+-- by method; the weights are those of hierarchy_rollup_weights().
 member_contributions as (
     select
         changed_nodes.account_id,
         member_changes.as_of_date,
-        member_changes.rollup_method,
+        changed_nodes.rollup_method,
         member_changes.member_account_id,
         case when pair_closure.is_below_now = 1 then member_changes.score_now end as score_now,
         case when pair_closure.is_below_before = 1 then member_changes.score_before end as score_before,
         coalesce(
             case when pair_closure.is_below_now = 1 then
-                member_changes.weight_now * (member_changes.score_now - changed_nodes.prior_health_score)
+                case when changed_nodes.rollup_method = 'contract_value' then member_changes.arr_now else 1 end
+                * (member_changes.score_now - changed_nodes.prior_health_score)
                 / changed_nodes.total_weight
             end, 0)
         - coalesce(
             case when pair_closure.is_below_before = 1 then
-                member_changes.weight_before * (member_changes.score_before - changed_nodes.prior_health_score)
+                case when changed_nodes.rollup_method = 'contract_value' then member_changes.arr_before else 1 end
+                * (member_changes.score_before - changed_nodes.prior_health_score)
                 / changed_nodes.prior_total_weight
             end, 0) as contribution
     from member_changes
@@ -188,7 +189,6 @@ member_contributions as (
     inner join changed_nodes
         on pair_closure.ancestor_account_id = changed_nodes.account_id
         and member_changes.as_of_date = changed_nodes.as_of_date
-        and member_changes.rollup_method = changed_nodes.rollup_method
 ),
 
 material_contributions as (

@@ -25,14 +25,15 @@ subtree_rollups as (
     {{ hierarchy_rollup(
         'closure',
         'members',
-        weight_expression='member_weight',
         measures=['health_score'],
         band_column='health_band',
         bands=['good', 'average', 'poor'],
-        group_columns=['as_of_date', 'rollup_method'],
+        group_columns=['as_of_date'],
         join_columns=['hierarchy_version_id'],
         ancestor_column='ancestor_account_id',
         descendant_column='descendant_account_id',
+        weights=hierarchy_rollup_weights(),
+        weight_name_column='rollup_method',
     ) | indent(4) }}
 ),
 

@@ -13,7 +13,9 @@
 }}
 
 {%- set shares = ['good_share', 'average_share', 'poor_share'] -%}
-{%- set comparisons = {'>': 'above', '>=': 'at_least', '<': 'below', '<=': 'at_most'} %}
+{%- set comparisons = {'>': 'above', '>=': 'at_least', '<': 'below', '<=': 'at_most'} -%}
+{#- Rules the seed hierarchy_band_rules may hold (its data test checks the count). -#}
+{%- set max_band_rules = var('hierarchy_max_band_rules', 8) %}
 
 with
 
@@ -43,57 +45,63 @@ account_health as (
 
 -- Names of every keyed CRM account, deleted ones included (a member may have left).
 account_names as (
-    select account_id, account_name from {{ ref('int_accounts_snapshot_source') }}
+    select
+        account_id,
+        account_name
+    from {{ ref('base_crm__accounts') }}
+    where account_id is not null
 ),
 
 definition as (
     select definition_version from {{ ref('int_health_definition_version') }}
 ),
 
--- One row per rule with its thresholds by share and comparison (null: no condition).
-rule_thresholds as (
+-- The rules pivoted into one row of max_band_rules slots (slot k = the k-th rule by
+-- priority): its band and its threshold per share and comparison (null: no condition).
+-- Evaluated as one CASE per node row, without joining every node to every rule.
+ranked_rules as (
     select
-        rule_priority,
-        max(health_band) as health_band
+        band_rules.*,
+        dense_rank() over (order by band_rules.rule_priority) as rule_slot
+    from band_rules
+),
+
+rule_slots as (
+    select
+        {%- for slot in range(1, max_band_rules + 1) %}
+        max(case when rule_slot = {{ slot }} then health_band end) as rule_{{ slot }}_band,
+        max(case when rule_slot = {{ slot }} then 1 else 0 end) as rule_{{ slot }}_exists
         {%- for share in shares %}
         {%- for comparison, suffix in comparisons.items() %},
-        max(case when share_name = '{{ share }}' and comparison = '{{ comparison }}'
-            then cast(threshold as {{ type_double() }}) end) as {{ share }}_{{ suffix }}
+        max(case when rule_slot = {{ slot }} and share_name = '{{ share }}' and comparison = '{{ comparison }}'
+            then cast(threshold as {{ type_double() }}) end) as rule_{{ slot }}_{{ share }}_{{ suffix }}
         {%- endfor %}
         {%- endfor %}
-    from band_rules
-    group by rule_priority
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from ranked_rules
 ),
 
 -- The first rule whose conditions all hold; shares rounded so that float noise never
--- flips a band at a boundary.
-matched_rules as (
+-- flips a band at a boundary. No member or no weight: insufficient_data.
+banded_rollups as (
     select
-        rollups.account_id,
-        rollups.as_of_date,
-        rollups.rollup_method,
-        min(rule_thresholds.rule_priority) as rule_priority
+        rollups.*,
+        case
+            when not rollups.total_weight > 0 then 'insufficient_data'
+            {%- for slot in range(1, max_band_rules + 1) %}
+            when rule_slots.rule_{{ slot }}_exists = 1
+                {%- for share in shares %}
+                {%- for comparison, suffix in comparisons.items() %}
+                and (rule_slots.rule_{{ slot }}_{{ share }}_{{ suffix }} is null
+                    or round(rollups.{{ share }}, 9) {{ comparison }} rule_slots.rule_{{ slot }}_{{ share }}_{{ suffix }})
+                {%- endfor %}
+                {%- endfor %}
+                then rule_slots.rule_{{ slot }}_band
+            {%- endfor %}
+        end as health_band
     from rollups
-    cross join rule_thresholds
-    where rollups.total_weight > 0
-        {%- for share in shares %}
-        {%- for comparison, suffix in comparisons.items() %}
-        and (rule_thresholds.{{ share }}_{{ suffix }} is null
-            or round(rollups.{{ share }}, 9) {{ comparison }} rule_thresholds.{{ share }}_{{ suffix }})
-        {%- endfor %}
-        {%- endfor %}
-    group by rollups.account_id, rollups.as_of_date, rollups.rollup_method
-),
-
-node_bands as (
-    select
-        matched_rules.account_id,
-        matched_rules.as_of_date,
-        matched_rules.rollup_method,
-        rule_thresholds.health_band
-    from matched_rules
-    inner join rule_thresholds
-        on matched_rules.rule_priority = rule_thresholds.rule_priority
+    cross join rule_slots
 ),
 
 -- "Acme EMEA fell from 72 to 41: license utilization 80% -> 30% (-9 pts)", one text per
@@ -143,44 +151,36 @@ reasons as (
 
 final as (
     select
-        rollups.account_id,
-        rollups.as_of_date,
-        rollups.rollup_method,
-        rollups.root_account_id,
-        rollups.hierarchy_depth,
-        rollups.subtree_account_count,
-        rollups.member_count,
-        rollups.total_weight,
-        rollups.good_share,
-        rollups.average_share,
-        rollups.poor_share,
-        rollups.health_score,
-        rollups.worst_score,
-        -- No member or no weight: insufficient_data; otherwise the matched rule (a rule set
-        -- without catch-all leaves a null here, which the contract's not_null stops).
+        banded_rollups.account_id,
+        banded_rollups.as_of_date,
+        banded_rollups.rollup_method,
+        banded_rollups.root_account_id,
+        banded_rollups.hierarchy_depth,
+        banded_rollups.subtree_account_count,
+        banded_rollups.member_count,
+        banded_rollups.total_weight,
+        banded_rollups.good_share,
+        banded_rollups.average_share,
+        banded_rollups.poor_share,
+        banded_rollups.health_score,
+        banded_rollups.worst_score,
+        -- A rule set without catch-all can leave a null here: the contract's not_null stops it.
+        banded_rollups.health_band,
+        banded_rollups.health_score - banded_rollups.prior_health_score as score_change_30d,
         case
-            when rollups.total_weight > 0 then node_bands.health_band
-            else 'insufficient_data'
-        end as health_band,
-        rollups.health_score - rollups.prior_health_score as score_change_30d,
-        case
-            when rollups.member_count = 0 then 'no scored member'
-            when rollups.total_weight = 0 then 'no scored member with contract value'
-            when rollups.prior_total_weight = 0 then 'no score 30 days earlier'
+            when banded_rollups.member_count = 0 then 'no scored member'
+            when banded_rollups.total_weight = 0 then 'no scored member with contract value'
+            when banded_rollups.prior_total_weight = 0 then 'no score 30 days earlier'
             else coalesce(reasons.top_reasons, 'no material change')
         end as top_reasons,
-        rollups.hierarchy_source,
+        banded_rollups.hierarchy_source,
         definition.definition_version
-    from rollups
+    from banded_rollups
     cross join definition
-    left join node_bands
-        on rollups.account_id = node_bands.account_id
-        and rollups.as_of_date = node_bands.as_of_date
-        and rollups.rollup_method = node_bands.rollup_method
     left join reasons
-        on rollups.account_id = reasons.account_id
-        and rollups.as_of_date = reasons.as_of_date
-        and rollups.rollup_method = reasons.rollup_method
+        on banded_rollups.account_id = reasons.account_id
+        and banded_rollups.as_of_date = reasons.as_of_date
+        and banded_rollups.rollup_method = reasons.rollup_method
 )
 
 select * from final
