@@ -147,10 +147,7 @@ def definition_text(seeds_dir: Path = DEFAULT_SEEDS_DIR) -> str:
     """The canonical text whose md5 is the definition_version (useful to diff versions)."""
     seeds_dir = Path(seeds_dir)
     column_types = _seed_column_types(seeds_dir)
-    texts = [
-        _seed_text(seeds_dir, seed, column_types.get(seed.name, {}))
-        for seed in definition_seeds()
-    ]
+    texts = [_seed_text(seeds_dir, seed, column_types.get(seed.name, {})) for seed in definition_seeds()]
     return "#".join(text for text in texts if text is not None)
 
 

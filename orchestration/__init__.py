@@ -1,0 +1,1 @@
+"""Dagster orchestration of the customer-health warehouse (see docs/orchestration.md)."""

@@ -1,0 +1,191 @@
+"""Safe serving for BI (customer_health.serving): publications are complete, immutable
+DuckDB files swapped in atomically; a reader querying the serving copy in a loop while a
+build runs never errors and always sees one complete definition_version / as-of state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import run_dbt, window_vars
+
+from customer_health import serving
+
+READER = r"""
+import json, sys, time
+from pathlib import Path
+import duckdb
+
+serving, out, stop = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+deadline = time.time() + float(sys.argv[4])
+with out.open("w") as log:
+    while time.time() < deadline and not stop.exists():
+        try:
+            con = duckdb.connect(str(serving / "current.duckdb"), read_only=True)
+            try:
+                rows = con.execute(
+                    "select publication_id, definition_version, as_of_start, as_of_end, row_counts "
+                    "from _serving.publication").fetchall()
+                assert len(rows) == 1, rows
+                pid, version, start, end, counts = rows[0]
+                counts = json.loads(counts)
+                actual = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in counts}
+                tables = {t for (t,) in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+                span = con.execute(
+                    "select min(as_of_date), max(as_of_date) from marts.fct_account_health_daily").fetchone()
+                versions = con.execute(
+                    "select distinct definition_version from marts.fct_account_health_daily "
+                    "where as_of_date = ?", [end]).fetchall()
+                consistent = actual == counts and tables == set(counts) and tuple(span) == (start, end) \
+                    and versions == [(version,)]
+                record = {"id": pid, "consistent": consistent, "start": str(start), "end": str(end)}
+            finally:
+                con.close()
+        except Exception as error:  # any error is a failure of safe serving
+            record = {"error": f"{type(error).__name__}: {error}"}
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+        time.sleep(0.1)
+"""
+
+
+def read_log(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_publication_records_what_it_holds(built_warehouse, tmp_path, capsys):
+    target = serving.publish(built_warehouse.path, tmp_path / "serving")
+    assert target.exists() and target.parent.name == "publications"
+    assert serving.current_path(tmp_path / "serving") == target
+    assert (tmp_path / "serving" / "current.duckdb").is_symlink()
+    assert (tmp_path / "serving" / "CURRENT").read_text().strip() == target.name
+
+    info = serving.publication_info(tmp_path / "serving")
+    source = duckdb.connect(str(built_warehouse.path), read_only=True)
+    try:
+        marts = [t for (t,) in source.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' "
+            "and regexp_matches(table_name, '^(dim|fct|dq)_') order by 1").fetchall()]  # fmt: skip
+        counts = {t: source.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in marts}
+        version = source.execute(
+            "select distinct definition_version from marts.fct_account_health_daily where as_of_date = ?",
+            [built_warehouse.end_date],
+        ).fetchall()
+    finally:
+        source.close()
+    assert info["row_counts"] == counts
+    assert (info["as_of_start"], info["as_of_end"]) == (built_warehouse.start_date, built_warehouse.end_date)
+    assert [(info["definition_version"],)] == version
+
+    # Only the public marts and the publication record: no staging, raw or demo data.
+    con = serving.connect(tmp_path / "serving")
+    try:
+        schemas = {s for (s,) in con.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        with pytest.raises(duckdb.Error):  # read-only for readers
+            con.execute("create table marts.scratch as select 1")
+    finally:
+        con.close()
+    assert schemas == {"marts", "_serving"}
+
+    assert serving.main(["path", "--serving-dir", str(tmp_path / "serving")]) == 0
+    assert capsys.readouterr().out.strip() == str(target)
+
+
+def test_refused_or_failed_publications_leave_the_current_one(built_warehouse, tmp_path, monkeypatch):
+    serving_dir = tmp_path / "serving"
+    first = serving.publish(built_warehouse.path, serving_dir)
+
+    failed = tmp_path / "run_results.json"
+    failed.write_text(json.dumps({"results": [
+        {"unique_id": "model.customer_health.fct_account_health_daily", "status": "success"},
+        {"unique_id": "test.customer_health.unique_x", "status": "fail"},
+    ]}))  # fmt: skip
+    with pytest.raises(serving.PublishRefused, match="did not succeed"):
+        serving.publish(built_warehouse.path, serving_dir, run_results=failed)
+    assert serving.main(["publish", "--duckdb-path", str(built_warehouse.path), "--serving-dir",
+                         str(serving_dir), "--run-results", str(failed)]) == 1  # fmt: skip
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(serving.PublishRefused, match="nothing to serve"):
+        serving.publish(empty, serving_dir)
+
+    def crash(source, target, publication_id, published_at):
+        duckdb.connect(str(target)).execute("create table half_written as select 1").close()
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serving, "_write_publication", crash)
+    with pytest.raises(OSError, match="disk full"):
+        serving.publish(built_warehouse.path, serving_dir)
+    monkeypatch.undo()
+
+    assert serving.current_path(serving_dir) == first
+    leftovers = [p.name for p in (serving_dir / "publications").iterdir() if p != first]
+    assert leftovers == [], leftovers
+
+    # Old publications go once `keep` newer ones exist (and the grace period passed).
+    monkeypatch.setattr(serving, "GRACE_SECONDS", 0.0)
+    newest = [serving.publish(built_warehouse.path, serving_dir, keep=2) for _ in range(3)][-1]
+    remaining = sorted((serving_dir / "publications").glob("health-*.duckdb"))
+    assert len(remaining) == 2 and remaining[-1] == newest == serving.current_path(serving_dir)
+
+
+def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp_path):
+    path = built_warehouse.copy_to(tmp_path)
+    serving_dir = tmp_path / "serving"
+    first = serving.publish(path, serving_dir)
+    log, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(serving_dir), str(log), str(stop), "600"])
+    try:
+        wait_for(lambda: len(read_log(log)) >= 3)
+        # A build that extends the health history by a week, writing the warehouse file.
+        earlier = (
+            built_warehouse.start_date - dt.timedelta(days=7),
+            built_warehouse.start_date - dt.timedelta(days=1),
+        )
+        select = ["--select", "+fct_account_health_daily", "+fct_indicator_scores_daily"]
+        run_dbt(["run", *select, "--vars", window_vars(*earlier)], path, tmp_path)
+        during_build = len(read_log(log))
+        second = serving.publish(path, serving_dir)
+        wait_for(lambda: sum(r.get("id") == second.name.removeprefix("health-").removesuffix(".duckdb")
+                             for r in read_log(log)) >= 3)  # fmt: skip
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    records = read_log(log)
+    assert reader.returncode == 0
+    errors = [r["error"] for r in records if "error" in r]
+    assert not errors, errors[:5]
+    assert during_build >= 5, "the reader did not run during the build"
+    assert all(r["consistent"] for r in records), [r for r in records if not r["consistent"]][:5]
+    ids = [r["id"] for r in records]
+    first_id = first.name.removeprefix("health-").removesuffix(".duckdb")
+    second_id = second.name.removeprefix("health-").removesuffix(".duckdb")
+    assert set(ids) == {first_id, second_id}
+    switch = ids.index(second_id)
+    assert set(ids[:switch]) == {first_id} and set(ids[switch:]) == {second_id}, (
+        "the reader went back in time"
+    )
+    states = {(r["id"], r["start"], r["end"]) for r in records}
+    assert states == {
+        (first_id, str(built_warehouse.start_date), str(built_warehouse.end_date)),
+        (second_id, str(earlier[0]), str(built_warehouse.end_date)),
+    }
