@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,11 @@ semantic: install
 benchmark: install
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
+quality: install
+	$(BIN)/python -m customer_health.quality --suite all --data-docs $(ARGS)
+
+publish: install
+	$(BIN)/python -m customer_health.serving publish --run-results target/run_results.json $(ARGS)
+
 clean:
-	rm -rf target logs warehouse .pytest_cache
+	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted

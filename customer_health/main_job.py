@@ -79,6 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     run_dbt(["build", "--full-refresh", "--vars", window_vars(start_date, end_date)], duckdb_path)
     print(f"\nBuilt health for {start_date} .. {end_date} in {time.monotonic() - started:.0f} s\n")
+    from customer_health import serving
+    from customer_health.quality import validate_marts
+
+    quality = validate_marts(duckdb_path, start_date, end_date)
+    print(quality.summary())
+    if not quality.success:
+        raise SystemExit("The marts failed their quality checks: not published for BI.")
+    published = serving.publish(duckdb_path, run_results=PROJECT_DIR / "target" / "run_results.json")
+    print(f"Published the marts for BI (read-only): {published}\n")
     print(summary.render(duckdb_path))
     return 0
 

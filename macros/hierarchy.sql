@@ -383,15 +383,15 @@ from (
         {%- for expression in weight_expressions %}
         {%- set weight = 'members.rollup_weight_' ~ loop.index %}
         {%- set suffix = loop.index %},
-        sum({{ weight }}) as total_weight_{{ suffix }}
+        {{ exact_sum(weight) }} as total_weight_{{ suffix }}
         {%- for band in bands %},
-        sum(case when members.{{ band_column }} = '{{ band }}' then {{ weight }} else 0 end) as {{ band }}_weight_{{ suffix }}
+        {{ exact_sum("case when members." ~ band_column ~ " = '" ~ band ~ "' then " ~ weight ~ " else 0 end") }} as {{ band }}_weight_{{ suffix }}
         {%- endfor %}
         {%- for name in measure_names %}
         {%- set value = 'members.rollup_measure_' ~ loop.index %},
-        sum(case when {{ value }} is not null then {{ weight }} * {{ value }} end)
+        {{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' * ' ~ value ~ ' end') }}
             as measure_{{ loop.index }}_weighted_sum_{{ suffix }},
-        sum(case when {{ value }} is not null then {{ weight }} end) as measure_{{ loop.index }}_weight_{{ suffix }}
+        {{ exact_sum('case when ' ~ value ~ ' is not null then ' ~ weight ~ ' end') }} as measure_{{ loop.index }}_weight_{{ suffix }}
         {%- endfor %}
         {%- endfor %}
         {%- for name in measure_names %},

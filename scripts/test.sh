@@ -19,5 +19,13 @@ start_date="$(date -u -d "$end_date - 29 days" +%F)"
 dbt build --target-path "$work/target" --log-path "$work/logs" \
     --vars "{health_start_date: '$start_date', health_end_date: '$end_date'}"
 
+echo "== Great Expectations checkpoints (marts blocking, raw warning) and the serving copy"
+python -m customer_health.quality --duckdb-path "$HEALTH_DUCKDB_PATH" --suite marts \
+    --start-date "$start_date" --end-date "$end_date" --data-docs
+python -m customer_health.quality --duckdb-path "$HEALTH_DUCKDB_PATH" --suite raw \
+    --state-path "$work/raw_state.json" || echo "raw suites warned (non-blocking)"
+python -m customer_health.serving publish --duckdb-path "$HEALTH_DUCKDB_PATH" \
+    --serving-dir "$work/serving" --run-results "$work/target/run_results.json"
+
 echo "== pytest"
 python -m pytest -q -n 2 --dist loadfile tests
