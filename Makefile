@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ semantic: install
 # Benchmarks: make benchmark ARGS="--accounts 10000" (see benchmarks/run.py).
 benchmark: install
 	$(BIN)/python benchmarks/run.py $(ARGS)
+
+# dbt docs for every model and column, on the dev warehouse.
+docs: install
+	$(BIN)/dbt docs generate && $(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
 
 quality: install
 	$(BIN)/python -m customer_health.quality --suite all --data-docs $(ARGS)
