@@ -30,8 +30,11 @@ lint: install
 manifest: install
 	HEALTH_DBT_TARGET=lint $(BIN)/dbt parse --quiet
 
+# The Dagster UI on the dev warehouse; the instance limits the warehouse pool to one writer.
 dagster: manifest
-	$(BIN)/dagster dev -m orchestration.definitions
+	mkdir -p .dagster_home
+	test -f .dagster_home/dagster.yaml || cp orchestration/dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
 
 # Executive dashboard on the published serving copy ($$HEALTH_SERVING_PATH / $$HEALTH_SERVING_DIR).
 dashboard: install

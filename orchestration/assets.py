@@ -229,7 +229,7 @@ def health_alert_delivery(
         _read_open_alerts(alert_delivery.max_age_days), warehouse.path
     )
     notifier = alert_delivery.notifier(log=context.log.warning)
-    report = deliver(alerts, notifier, alert_delivery.delivery_log(), run_id=context.run_id)
+    report = deliver(alerts, notifier, alert_delivery.delivery_log(), run_id=context.run.run_id)
     summary = (
         f"{len(report.delivered)} delivered via {notifier.channel}, "
         f"{report.skipped_already_handled} already handled, {len(report.failed)} failed, "
