@@ -49,6 +49,10 @@ class Phase:
     peak_memory_mib: float
     note: str = ""
     extrapolated: bool = False
+    # The slowest dbt nodes of the phase (name, seconds) from run_results.json.
+    slowest: list[tuple[str, float]] = field(default_factory=list)
+    # 1-minute load average when the phase ended (other work on the machine inflates times).
+    load_average: float = 0.0
 
     @property
     def rows_per_second(self) -> float | None:
@@ -116,6 +120,20 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float]
     return wall, peak / 2**20
 
 
+def slowest_nodes(work: Path, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest nodes of the last dbt invocation (its run_results.json)."""
+    path = work / "target" / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text())["results"]
+    timed = sorted(
+        ((r["unique_id"].split(".")[-1], float(r["execution_time"])) for r in results),
+        key=lambda item: item[1],
+        reverse=True,
+    )
+    return [(name, round(seconds, 2)) for name, seconds in timed[:top]]
+
+
 def dbt_command(args: list[str], work: Path) -> list[str]:
     dbt = Path(sys.executable).with_name("dbt")
     return [
@@ -129,8 +147,10 @@ def dbt_command(args: list[str], work: Path) -> list[str]:
     ]
 
 
-def window(start: dt.date, end: dt.date) -> list[str]:
-    return ["--vars", json.dumps({"health_start_date": str(start), "health_end_date": str(end)})]
+def window(start: dt.date, end: dt.date) -> dict[str, str]:
+    """The run's window as environment variables (macros/health_window.sql): unlike a
+    changed --vars value, they do not force dbt to re-parse the whole project."""
+    return {"HEALTH_START_DATE": str(start), "HEALTH_END_DATE": str(end)}
 
 
 def count(duckdb_path: Path, sql: str) -> int:
@@ -155,6 +175,10 @@ def git_commit() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
+
+# What the daily schedule runs: everything but the weekly models (churn model training),
+# as Dagster's health_daily_job and health_recalculation_job do.
+DAILY_SELECTION = ["--exclude", "tag:weekly"]
 
 SCAN_FLOOR_SQL = """
 select count(*) from (
@@ -190,9 +214,13 @@ def benchmark(args: argparse.Namespace) -> Report:
     )
     python = sys.executable
 
-    def phase(name: str, command: list[str], rows: int | None, note: str = "") -> Phase:
-        wall, peak = run_measured(command, env)
-        result = Phase(name, round(wall, 2), rows, round(peak, 1), note)
+    def phase(
+        name: str, command: list[str], rows: int | None, note: str = "", days: dict[str, str] | None = None
+    ) -> Phase:
+        wall, peak = run_measured(command, {**env, **(days or {})})
+        result = Phase(name, round(wall, 2), rows, round(peak, 1), note, load_average=os.getloadavg()[0])
+        if Path(command[0]).name == "dbt":
+            result.slowest = slowest_nodes(work)
         report.phases.append(result)
         print(f"{name:<42} {wall:9.1f} s  {peak:8.0f} MiB  {note}", flush=True)
         return result
@@ -230,22 +258,24 @@ def benchmark(args: argparse.Namespace) -> Report:
                     "build",
                     "--full-refresh",
                     *build_models,
-                    *window(recalc_start - dt.timedelta(days=1), end - dt.timedelta(days=1)),
                 ],
                 work,
             ),
             report.events,
+            days=window(recalc_start - dt.timedelta(days=1), end - dt.timedelta(days=1)),
         )
         daily = phase(
             "daily incremental run (1 day)",
-            dbt_command(["run", *window(end, end)], work),
+            dbt_command(["run", *DAILY_SELECTION], work),
             None,
             "incremental: only the new day",
+            days=window(end, end),
         )
         recalc = phase(
             f"{args.window_days}-day recalculation (one run)",
-            dbt_command(["run", *window(recalc_start, end)], work),
+            dbt_command(["run", *DAILY_SELECTION], work),
             None,
+            days=window(recalc_start, end),
         )
         rows_scored = count(
             duckdb_path,
@@ -265,7 +295,8 @@ def benchmark(args: argparse.Namespace) -> Report:
         started = time.monotonic()
         peak = 0.0
         for day in sample:
-            wall, mib = run_measured(dbt_command(["run", *window(day, day)], work), env)
+            command = dbt_command(["run", *DAILY_SELECTION], work)
+            wall, mib = run_measured(command, {**env, **window(day, day)})
             peak = max(peak, mib)
         sampled_wall = time.monotonic() - started
         extrapolated = len(sample) < len(days)
@@ -281,6 +312,8 @@ def benchmark(args: argparse.Namespace) -> Report:
         report.phases.append(separate)
         print(f"{separate.name:<42} {separate.wall_seconds:9.1f} s  {peak:8.0f} MiB  {separate.note}")
 
+        weekly = dbt_command(["run", "--select", "tag:weekly"], work)
+        phase("weekly models (churn model training)", weekly, None)
         floor = phase(
             "scan floor (DuckDB: tracks by account and day)",
             [
@@ -328,6 +361,11 @@ def to_markdown(report: Report) -> str:
         )
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in report.ratios.items()]
+    lines += ["", "Where the time goes (slowest dbt nodes per phase, seconds; load average at the end):", ""]
+    for p in report.phases:
+        if p.slowest:
+            nodes = ", ".join(f"{name} {seconds:.1f}" for name, seconds in p.slowest)
+            lines.append(f"- {p.name} (load {p.load_average:.1f}): {nodes}")
     return "\n".join(lines) + "\n"
 
 

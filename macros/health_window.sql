@@ -1,10 +1,18 @@
 {#- The window of as_of_dates a run (re)computes: vars `health_start_date` and
     `health_end_date`, inclusive ISO dates, both defaulting to yesterday (UTC).
+    When a var is empty, the environment variable of the same name in capitals
+    (HEALTH_START_DATE, HEALTH_END_DATE) is used instead. Schedulers should prefer the
+    environment: a changed --vars value makes dbt re-parse the whole project (about 8 s
+    here), a changed environment variable only the models that read the window.
     The values reach SQL, so they are parsed as dates here and anything else stops
     the run with a clear error (no SQL injection through --vars). -#}
 
 {% macro _parse_window_date(var_name) -%}
+    {%- set from_env = env_var(var_name | upper, '') -%}
     {%- set raw = var(var_name, '') -%}
+    {%- if raw is none or (raw | string | trim) == '' -%}
+        {%- set raw = from_env -%}
+    {%- endif -%}
     {%- if raw is none or (raw | string | trim) == '' -%}
         {%- set day = modules.datetime.datetime.utcnow().date() - modules.datetime.timedelta(days=1) -%}
         {{ return(day) }}
@@ -54,4 +62,23 @@
 
 {% macro date_literal(day) -%}
     cast('{{ day }}' as date)
+{%- endmacro %}
+
+{#- The filter of an incremental pre-aggregate of events (int_product_activity_daily,
+    int_feature_usage_daily) on its day column `day_column` (the model's window_column):
+    the days of the activity span, and, on an incremental run, only the days of the
+    window plus the look-back days before it that the model has not aggregated yet. -#}
+{% macro activity_span_filter(day_column) -%}
+    {{ day_column }} >= {{ date_literal(activity_span_start_day()) }}
+    and {{ day_column }} < {{ health_window_end_exclusive() }}
+    {%- if is_incremental() %}
+    and (
+        {{ day_column }} >= {{ health_window_start() }}
+        or {{ day_column }} not in (
+            select {{ config.get('window_column') }} from {{ this }}
+            where {{ config.get('window_column') }} >= {{ date_literal(activity_span_start_day()) }}
+                and {{ config.get('window_column') }} < {{ health_window_start() }}
+        )
+    )
+    {%- endif %}
 {%- endmacro %}

@@ -367,9 +367,13 @@ select
     {%- for band in bands %},
     {{ _hierarchy_rollup_pick(band ~ '_weight', weights) }} / nullif({{ _hierarchy_rollup_pick('total_weight', weights) }}, 0) as {{ band }}_share
     {%- endfor %}
-    {%- for name in measure_names %},
-    {{ _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weighted_sum', weights) }}
-        / nullif({{ _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weight', weights) }}, 0) as {{ name }}_mean,
+    {%- for name in measure_names %}
+    {%- set measure_weight = _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weight', weights) %},
+    {#- A weighted mean lies between the members' min and max; the clamp removes the last-bit
+        overshoot of the division (e.g. 100.00000000000001 for an all-100 node). #}
+    case when {{ measure_weight }} <> 0 then least(greatest(
+        {{ _hierarchy_rollup_pick('measure_' ~ loop.index ~ '_weighted_sum', weights) }} / {{ measure_weight }},
+        rollup_sums.measure_{{ loop.index }}_min), rollup_sums.measure_{{ loop.index }}_max) end as {{ name }}_mean,
     case when {{ _hierarchy_rollup_pick('total_weight', weights) }} > 0 then rollup_sums.measure_{{ loop.index }}_min end as {{ name }}_min,
     case when {{ _hierarchy_rollup_pick('total_weight', weights) }} > 0 then rollup_sums.measure_{{ loop.index }}_max end as {{ name }}_max
     {%- endfor %}

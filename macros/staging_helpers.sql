@@ -7,20 +7,40 @@
 {#- The current version of every record: the row with the latest load time per key.
     Rows with a null key cannot be de-duplicated and are all kept (staging sets them
     aside as `null_key`). Ties on the load time are broken on `tiebreak_columns`
-    (descending) so that the choice is deterministic where the loader can tie. -#}
+    (descending) so that the choice is deterministic where the loader can tie.
+    Most keys arrive once: only the rows of keys delivered more than once are ranked (a
+    window over every row would sort the whole table with all its columns, the costliest
+    step of a full build on product events); the others pass through. -#}
 {% macro default__latest_version(relation, key_column, loaded_at_column, tiebreak_columns) -%}
+    {%- set redelivered_keys -%}
+        select {{ key_column }} as redelivered_key
+        from {{ relation }}
+        where {{ key_column }} is not null
+        group by {{ key_column }}
+        having count(*) > 1
+    {%- endset %}
+    select
+        loaded.*,
+        cast(1 as {{ dbt.type_bigint() }}) as version_rank
+    from {{ relation }} as loaded
+    left join ({{ redelivered_keys }}) as redelivered
+        on loaded.{{ key_column }} = redelivered.redelivered_key
+    where redelivered.redelivered_key is null
+    union all
     select *
     from (
         select
             loaded.*,
-            row_number() over (
+            cast(row_number() over (
                 partition by loaded.{{ key_column }}
                 order by loaded.{{ loaded_at_column }} desc nulls last
                 {%- for column in tiebreak_columns %}, loaded.{{ column }} desc nulls last{% endfor %}
-            ) as version_rank
+            ) as {{ dbt.type_bigint() }}) as version_rank
         from {{ relation }} as loaded
+        inner join ({{ redelivered_keys }}) as redelivered
+            on loaded.{{ key_column }} = redelivered.redelivered_key
     ) as versions
-    where {{ key_column }} is null or version_rank = 1
+    where version_rank = 1
 {%- endmacro %}
 
 {#- Money in billing arrives as integer minor units; `exponent` is the currency's
@@ -47,5 +67,18 @@
     build could differ in the last bits (and a band could flip at its threshold). Each
     term is cast to decimal(38, 15) (exact addition), the total back to double. -#}
 {% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 15))) as {{ type_double() }})
+    cast({{ exact_partial_sum(expression) }} as {{ type_double() }})
+{%- endmacro %}
+
+{#- The exact (decimal) sum itself, for partial sums that are summed again: the total of
+    partial sums stays exact, e.g. exact_sum('partial') over rows of exact_partial_sum(). -#}
+{% macro exact_partial_sum(expression) -%}
+    sum(cast({{ expression }} as decimal(38, 15)))
+{%- endmacro %}
+
+{#- A date `days` days after `date_expression` (negative: before), typed as a date on every
+    engine (dbt.dateadd returns a timestamp on some). Compare dates with dates: a join on
+    a timestamp expression against a date column cannot use a plain hash join on DuckDB. -#}
+{% macro add_days(date_expression, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
 {%- endmacro %}

@@ -13,7 +13,7 @@ from orchestration.assets import build_dbt_assets, health_alert_delivery
 from orchestration.jobs import build_jobs
 from orchestration.project import classify_nodes, dbt_project, load_manifest
 from orchestration.resources import build_resources
-from orchestration.schedules import build_daily_schedule
+from orchestration.schedules import build_daily_schedule, build_weekly_schedule
 from orchestration.sensors import build_definition_change_sensor
 from orchestration.settings import Settings, load_settings
 
@@ -29,14 +29,17 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     project = dbt_project(settings)
     grains = classify_nodes(manifest)
     partitions_def = daily_partitions(settings)
-    daily_job, recalculation_job = build_jobs()
+    daily_job, recalculation_job, weekly_job = build_jobs()
     return Definitions(
         assets=[
             *build_dbt_assets(manifest, project, grains, partitions_def),
             health_alert_delivery,
         ],
-        jobs=[daily_job, recalculation_job],
-        schedules=[build_daily_schedule(daily_job, settings)],
+        jobs=[daily_job, recalculation_job, weekly_job],
+        schedules=[
+            build_daily_schedule(daily_job, settings),
+            build_weekly_schedule(weekly_job, settings),
+        ],
         sensors=[build_definition_change_sensor(recalculation_job, partitions_def, settings)],
         resources=build_resources(settings, project),
         # Every op holds the single warehouse slot in turn, so a process per step would only

@@ -54,3 +54,15 @@ def build_daily_schedule(job: "UnresolvedAssetJobDefinition", settings: Settings
         )
 
     return health_daily_schedule
+
+
+def build_weekly_schedule(job: "UnresolvedAssetJobDefinition", settings: Settings) -> ScheduleDefinition:
+    """The weekly models (churn model training), at settings.weekly_schedule_cron."""
+    return ScheduleDefinition(
+        name="health_weekly_schedule",
+        job=job,
+        cron_schedule=settings.weekly_schedule_cron,
+        execution_timezone=settings.schedule_timezone,
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Every Monday: retrain and evaluate the churn model (dbt tag `weekly`).",
+    )

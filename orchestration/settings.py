@@ -72,6 +72,12 @@ class Settings:
         hour, minute = _parse_time(self.schedule_time)
         return f"{minute} {hour} * * *"
 
+    @property
+    def weekly_schedule_cron(self) -> str:
+        """Mondays, two hours after the daily tick (the weekly models read its scores)."""
+        hour, minute = _parse_time(self.schedule_time)
+        return f"{minute} {(hour + 2) % 24} * * 1"
+
 
 def _parse_time(text: str) -> tuple[int, int]:
     try:

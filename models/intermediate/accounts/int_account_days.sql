@@ -66,10 +66,10 @@ staged as (
         accounts.region,
         case
             when account_days.as_of_date
-                < {{ dbt.dateadd('day', var('onboarding_days'), 'accounts.first_subscription_date') }}
+                < {{ add_days('accounts.first_subscription_date', var('onboarding_days')) }}
                 then 'onboarding'
             when account_days.next_renewal_date
-                <= {{ dbt.dateadd('day', var('renewal_window_days'), 'account_days.as_of_date') }}
+                <= {{ add_days('account_days.as_of_date', var('renewal_window_days')) }}
                 then 'renewal'
             else 'established'
         end as lifecycle_stage

@@ -57,7 +57,7 @@ health_with_prior as (
     left join health as prior_health
         on health.account_id = prior_health.account_id
         and prior_health.as_of_date
-            = {{ dbt.dateadd('day', -var('score_change_days'), 'health.as_of_date') }}
+            = {{ add_days('health.as_of_date', -var('score_change_days')) }}
 ),
 
 health_drop as (

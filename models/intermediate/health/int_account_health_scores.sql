@@ -4,7 +4,16 @@
 with
 
 indicator_scores as (
-    select * from {{ ref('int_indicator_scores_daily') }}
+    select
+        account_id,
+        as_of_date,
+        pillar,
+        indicator_weight,
+        indicator_score,
+        effective_weight,
+        nominal_weight,
+        is_missing
+    from {{ ref('int_indicator_scores_daily') }}
 ),
 
 account_days as (
@@ -15,39 +24,36 @@ profiles as (
     select * from {{ ref('health_profiles') }}
 ),
 
-pillar_scores as (
+-- One pass over the indicator rows: per pillar, the pillar's own weighted sums and the
+-- pillar's exact partial sums of the account-level totals (summed again below).
+pillar_sums as (
     select
         account_id,
         as_of_date,
         pillar,
         {{ exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end') }}
         / nullif({{ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') }}, 0)
-            as pillar_score
+            as pillar_score,
+        {{ exact_partial_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score_part,
+        {{ exact_partial_sum('effective_weight') }} as effective_weight_part,
+        {{ exact_partial_sum('case when not is_missing then nominal_weight else 0 end') }} as coverage_part
     from indicator_scores
     group by account_id, as_of_date, pillar
-),
-
-pillars_wide as (
-    select
-        account_id,
-        as_of_date,
-        max(case when pillar = 'engagement' then pillar_score end) as engagement_score,
-        max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
-        max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
-        max(case when pillar = 'strategic' then pillar_score end) as strategic_score
-    from pillar_scores
-    group by account_id, as_of_date
 ),
 
 totals as (
     select
         account_id,
         as_of_date,
-        {{ exact_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score,
-        {{ exact_sum('effective_weight') }} as effective_weight_total,
+        max(case when pillar = 'engagement' then pillar_score end) as engagement_score,
+        max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
+        max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
+        max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
+        {{ exact_sum('weighted_score_part') }} as weighted_score,
+        {{ exact_sum('effective_weight_part') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        round({{ exact_sum('case when not is_missing then nominal_weight else 0 end') }}, 9) as coverage
-    from indicator_scores
+        round({{ exact_sum('coverage_part') }}, 9) as coverage
+    from pillar_sums
     group by account_id, as_of_date
 ),
 
@@ -63,10 +69,10 @@ final as (
         account_days.arr,
         account_days.next_renewal_date,
         case when totals.effective_weight_total > 0 then totals.weighted_score end as health_score,
-        pillars_wide.engagement_score,
-        pillars_wide.outcomes_score,
-        pillars_wide.relationship_score,
-        pillars_wide.strategic_score,
+        totals.engagement_score,
+        totals.outcomes_score,
+        totals.relationship_score,
+        totals.strategic_score,
         coalesce(totals.coverage, 0) as coverage,
         case
             when coalesce(totals.coverage, 0) < profiles.min_coverage
@@ -81,9 +87,6 @@ final as (
     left join totals
         on account_days.account_id = totals.account_id
         and account_days.as_of_date = totals.as_of_date
-    left join pillars_wide
-        on account_days.account_id = pillars_wide.account_id
-        and account_days.as_of_date = pillars_wide.as_of_date
 )
 
 select * from final

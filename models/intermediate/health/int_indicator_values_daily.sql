@@ -90,7 +90,7 @@ stakeholders as (
     inner join meetings
         on account_days.account_id = meetings.account_id
         and meetings.meeting_date <= account_days.as_of_date
-        and meetings.meeting_date > {{ dbt.dateadd('day', -90, 'account_days.as_of_date') }}
+        and meetings.meeting_date > {{ add_days('account_days.as_of_date', -90) }}
     where meetings.persona in ('executive_sponsor', 'decision_maker', 'champion')
     group by account_days.account_id, account_days.as_of_date
 ),
@@ -121,7 +121,7 @@ nps as (
     inner join nps_responses
         on account_days.account_id = nps_responses.account_id
         and nps_responses.response_date <= account_days.as_of_date
-        and nps_responses.response_date > {{ dbt.dateadd('day', -180, 'account_days.as_of_date') }}
+        and nps_responses.response_date > {{ add_days('account_days.as_of_date', -180) }}
     group by account_days.account_id, account_days.as_of_date
 ),
 
@@ -138,13 +138,13 @@ support as (
         ) as open_high_urgent_tickets,
         sum(
             case
-                when tickets.created_date > {{ dbt.dateadd('day', -90, 'account_days.as_of_date') }}
+                when tickets.created_date > {{ add_days('account_days.as_of_date', -90) }}
                     and tickets.satisfaction_rating = 'bad' then 1 else 0
             end
         ) as bad_csat_90d,
         sum(
             case
-                when tickets.created_date > {{ dbt.dateadd('day', -90, 'account_days.as_of_date') }}
+                when tickets.created_date > {{ add_days('account_days.as_of_date', -90) }}
                     and tickets.satisfaction_rating in ('good', 'bad') then 1 else 0
             end
         ) as rated_90d
@@ -167,7 +167,7 @@ payments as (
         and invoices.due_date < account_days.as_of_date
         -- Debts older than 180 days are written off or in collection: a matter for
         -- finance, not a daily health signal (else one old invoice pins it for years).
-        and invoices.due_date >= {{ dbt.dateadd('day', -180, 'account_days.as_of_date') }}
+        and invoices.due_date >= {{ add_days('account_days.as_of_date', -180) }}
     where (invoices.paid_date is null and invoices.invoice_status in ('open', 'uncollectible'))
         or invoices.paid_date > account_days.as_of_date
     group by account_days.account_id, account_days.as_of_date

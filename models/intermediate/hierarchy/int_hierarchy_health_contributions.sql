@@ -50,7 +50,7 @@ compared_days as (
     from rollup_days as current_days
     inner join rollup_days as prior_days
         on prior_days.as_of_date
-        = {{ dbt.dateadd('day', -var('score_change_days', 30), 'current_days.as_of_date') }}
+        = {{ add_days('current_days.as_of_date', -var('score_change_days', 30)) }}
     where current_days.is_in_window
 ),
 
@@ -135,7 +135,7 @@ member_days as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', var('score_change_days', 30), 'as_of_date') }} as date) as as_of_date,
+        {{ add_days('as_of_date', var('score_change_days', 30)) }} as as_of_date,
         cast(null as {{ type_double() }}) as arr_now,
         cast(null as {{ type_double() }}) as score_now,
         arr as arr_before,

@@ -106,7 +106,7 @@ final as (
         on node_days.account_id = prior_figures.node_id
         and node_days.rollup_method = prior_figures.rollup_method
         and prior_figures.as_of_date
-        = {{ dbt.dateadd('day', -var('score_change_days', 30), 'node_days.as_of_date') }}
+        = {{ add_days('node_days.as_of_date', -var('score_change_days', 30)) }}
 )
 
 select * from final

@@ -13,7 +13,7 @@ compared_days as (
 
     union
 
-    select cast({{ dbt.dateadd('day', -var('score_change_days', 30), 'as_of_date') }} as date) as as_of_date
+    select {{ add_days('as_of_date', -var('score_change_days', 30)) }} as as_of_date
     from window_days
 ),
 

@@ -53,13 +53,13 @@ labelled as (
         snapshots.health_band,
         snapshots.definition_version,
         snapshots.prediction_date,
-        cast({{ dbt.dateadd('day', horizon_days, 'snapshots.feature_date') }} as date) as label_end_date,
+        {{ add_days('snapshots.feature_date', horizon_days) }} as label_end_date,
         min(churns.outcome_date) as churn_date
     from snapshots
     left join churns
         on snapshots.account_id = churns.account_id
         and churns.outcome_date > snapshots.feature_date
-        and churns.outcome_date <= {{ dbt.dateadd('day', horizon_days, 'snapshots.feature_date') }}
+        and churns.outcome_date <= {{ add_days('snapshots.feature_date', horizon_days) }}
     group by
         snapshots.account_id,
         snapshots.feature_date,

@@ -83,7 +83,7 @@ changes as (
     inner join indicator_scores as prior_scores
         on now_scores.account_id = prior_scores.account_id
         and now_scores.indicator_id = prior_scores.indicator_id
-        and prior_scores.as_of_date = {{ dbt.dateadd('day', -30, 'now_scores.as_of_date') }}
+        and prior_scores.as_of_date = {{ add_days('now_scores.as_of_date', -30) }}
     inner join indicators
         on now_scores.indicator_id = indicators.indicator_id
 ),

@@ -207,7 +207,7 @@ resumptions as (
         on points.account_id = arr_segments.account_id
         and arr_segments.valid_from_date > points.outcome_date
         and arr_segments.valid_from_date
-        <= {{ dbt.dateadd('day', var('outcome_grace_days', 30), 'points.outcome_date') }}
+        <= {{ add_days('points.outcome_date', var('outcome_grace_days', 30)) }}
         and arr_segments.valid_from_date <= {{ health_window_end() }}
         and arr_segments.arr > 0
     group by points.account_id, points.outcome_date
@@ -238,8 +238,8 @@ measured as (
     from points
     inner join arr_segments as before_segments
         on points.account_id = before_segments.account_id
-        and before_segments.valid_from_date <= {{ dbt.dateadd('day', -1, 'points.outcome_date') }}
-        and {{ dbt.dateadd('day', -1, 'points.outcome_date') }} < before_segments.valid_to_date
+        and before_segments.valid_from_date <= {{ add_days('points.outcome_date', -1) }}
+        and {{ add_days('points.outcome_date', -1) }} < before_segments.valid_to_date
     left join arr_segments as on_day_segments
         on points.account_id = on_day_segments.account_id
         and on_day_segments.valid_from_date <= points.outcome_date

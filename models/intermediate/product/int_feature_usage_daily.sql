@@ -20,18 +20,7 @@ events as (
         occurred_date as activity_date
     from {{ ref('stg_product__tracks') }}
     where feature is not null
-        and occurred_date >= {{ date_literal(activity_span_start_day()) }}
-        and occurred_date < {{ health_window_end_exclusive() }}
-        {% if is_incremental() %}
-        and (
-            occurred_date >= {{ health_window_start() }}
-            or occurred_date not in (
-                select activity_date from {{ this }}
-                where activity_date >= {{ date_literal(activity_span_start_day()) }}
-                    and activity_date < {{ health_window_start() }}
-            )
-        )
-        {% endif %}
+        and {{ activity_span_filter('occurred_date') }}
 ),
 
 features as (

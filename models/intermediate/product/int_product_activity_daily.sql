@@ -19,18 +19,7 @@ events as (
         user_id,
         occurred_date as activity_date
     from {{ ref('stg_product__tracks') }}
-    where occurred_date >= {{ date_literal(activity_span_start_day()) }}
-        and occurred_date < {{ health_window_end_exclusive() }}
-        {% if is_incremental() %}
-        and (
-            occurred_date >= {{ health_window_start() }}
-            or occurred_date not in (
-                select activity_date from {{ this }}
-                where activity_date >= {{ date_literal(activity_span_start_day()) }}
-                    and activity_date < {{ health_window_start() }}
-            )
-        )
-        {% endif %}
+    where {{ activity_span_filter('occurred_date') }}
 ),
 
 users as (

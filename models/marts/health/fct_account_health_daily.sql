@@ -17,7 +17,14 @@ scores as (
 ),
 
 indicator_scores as (
-    select * from {{ ref('int_indicator_scores_daily') }}
+    select
+        account_id,
+        as_of_date,
+        indicator_id,
+        raw_value,
+        indicator_score,
+        effective_weight
+    from {{ ref('int_indicator_scores_daily') }}
 ),
 
 indicators as (
@@ -56,7 +63,7 @@ contributions as (
         on current_indicators.account_id = prior_indicators.account_id
         and current_indicators.indicator_id = prior_indicators.indicator_id
         and prior_indicators.as_of_date
-            = {{ dbt.dateadd('day', -var('score_change_days'), 'current_indicators.as_of_date') }}
+            = {{ add_days('current_indicators.as_of_date', -var('score_change_days')) }}
     where current_indicators.as_of_date >= {{ health_window_start() }}
         and current_indicators.as_of_date < {{ health_window_end_exclusive() }}
 ),
@@ -123,7 +130,7 @@ final as (
     left join scores as prior_scores
         on current_scores.account_id = prior_scores.account_id
         and prior_scores.as_of_date
-            = {{ dbt.dateadd('day', -var('score_change_days'), 'current_scores.as_of_date') }}
+            = {{ add_days('current_scores.as_of_date', -var('score_change_days')) }}
     left join reasons
         on current_scores.account_id = reasons.account_id
         and current_scores.as_of_date = reasons.as_of_date

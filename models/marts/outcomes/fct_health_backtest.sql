@@ -53,7 +53,7 @@ outcome_horizons as (
         outcomes.arr_before,
         outcomes.arr_after,
         horizons.horizon_days,
-        cast({{ dbt.dateadd('day', '-horizons.horizon_days', 'outcomes.outcome_date') }} as date) as scored_on_date
+        {{ add_days('outcomes.outcome_date', '-horizons.horizon_days') }} as scored_on_date
     from outcomes
     cross join horizons
 ),

@@ -119,7 +119,7 @@ final as (
         on current_segments.segment_dimension = prior_segments.segment_dimension
         and current_segments.segment_value = prior_segments.segment_value
         and prior_segments.as_of_date
-        = {{ dbt.dateadd('day', -var('score_change_days'), 'current_segments.as_of_date') }}
+        = {{ add_days('current_segments.as_of_date', -var('score_change_days')) }}
     where current_segments.as_of_date >= {{ health_window_start() }}
         and current_segments.as_of_date < {{ health_window_end_exclusive() }}
 )
