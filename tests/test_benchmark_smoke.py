@@ -26,11 +26,13 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     assert "daily incremental run (1 day)" in names
     assert any("recalculation" in name for name in names)
     assert any("single-day runs" in name for name in names)
+    assert any(name.startswith("weekly models") for name in names)
     assert names[-1].startswith("scan floor")
     assert report["events"] > 0
     for phase in report["phases"]:
         assert phase["wall_seconds"] > 0
         assert phase["peak_memory_mib"] > 0
+        assert phase["cpu_seconds"] > 0
     assert set(report["ratios"]) >= {
         "recalculation / scan floor", "separate single-day runs / one run", "daily run / recalculation",
     }
