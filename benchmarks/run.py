@@ -1,9 +1,10 @@
 """Benchmark suite: how fast, how big, and how close to the floor.
 
 For one size, generates data, runs each phase as a separate process (the real dbt CLI),
-and writes a JSON and a Markdown report: phase, wall seconds, rows processed, rows/s and
-peak memory of the process tree (sum of the RSS of every process in the phase's process
-group, sampled every 0.1 s).
+and writes a JSON and a Markdown report: phase, wall seconds, CPU seconds, rows processed,
+rows/s, peak memory of the process tree (sum of the RSS of every process in the phase's
+process group, sampled every 0.1 s), the load average, and the slowest dbt nodes of each
+phase (from run_results.json).
 
     python benchmarks/run.py --accounts 1000            # 1,000 accounts x 730 days
     python benchmarks/run.py --accounts 10000
@@ -15,8 +16,12 @@ yesterday-of-the-data); one daily incremental run (the last day only, after a bu
 to the day before); the 180-day recalculation as one run; the same days as single-day
 runs (all of them at small sizes, a sample at large sizes, extrapolated and marked so);
 the scan floor (DuckDB alone aggregating product.tracks by account and day once, plain
-SQL, no dbt). Ratios in the same run: recalculation / scan floor, separate runs / one
-run, daily run / recalculation.
+SQL, no dbt); the weekly models (churn model training). Ratios in the same run:
+recalculation / scan floor, separate runs / one run, daily run / recalculation.
+
+The daily, recalculation and single-day runs are what the scheduler runs: `dbt run
+--exclude tag:weekly` with the window in HEALTH_START_DATE / HEALTH_END_DATE (which keeps
+dbt's partial parse; see macros/health_window.sql).
 """
 
 from __future__ import annotations
