@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs spark-install spark-check
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,5 +58,17 @@ quality: install
 publish: install
 	$(BIN)/python -m customer_health.serving publish --run-results target/run_results.json $(ARGS)
 
+# Spark (docs/spark.md): dbt-spark + pyspark into the venv (not in requirements.lock), then
+# one generated dataset built on DuckDB and on local Spark, public marts compared.
+# make spark-check ARGS="--accounts 100 --work-dir /tmp/x" (see customer_health/spark_equivalence.py).
+$(BIN)/.spark-installed: $(BIN)/.installed requirements-spark.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	touch $@
+
+spark-install: $(BIN)/.spark-installed
+
+spark-check: spark-install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m customer_health.spark_equivalence $(ARGS)
+
 clean:
-	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted
+	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted .spark
