@@ -99,7 +99,8 @@ def _dbt_summary(log: Path) -> str:
 
 def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
     """Every model of schema marts -> its grain: the columns of its unique_combination
-    test (the shortest), else its single-column unique test, else [] (no declared grain)."""
+    test (the shortest; tests with a `where` do not count), else its single-column unique
+    test, else [] (no declared grain)."""
     manifest = json.loads(manifest_path.read_text())
     marts = {
         node["unique_id"]: node["name"]
@@ -113,6 +114,8 @@ def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
         if node["resource_type"] != "test" or owner not in marts:
             continue
         name = marts[owner]
+        if node["config"].get("where"):
+            continue  # unique only on a subset of the rows
         if meta.get("name") == "unique_combination":
             columns = list(meta["kwargs"].get("columns") or [])
             if columns and (not keys[name] or len(columns) < len(keys[name]) or len(keys[name]) == 1):

@@ -47,5 +47,20 @@
     build could differ in the last bits (and a band could flip at its threshold). Each
     term is cast to decimal(38, 15) (exact addition), the total back to double. -#}
 {% macro exact_sum(expression) -%}
+    {{ return(adapter.dispatch('exact_sum', 'customer_health')(expression)) }}
+{%- endmacro %}
+
+{% macro default__exact_sum(expression) -%}
     cast(sum(cast({{ expression }} as decimal(38, 15))) as {{ type_double() }})
+{%- endmacro %}
+
+{#- The same sum on Spark, bit for bit: the two casts are spelled out as DuckDB performs
+    them. DuckDB turns a double into decimal(38, 15) by rounding x * 1e15 (in double),
+    Spark by the double's exact binary value, and back by dividing the unscaled integer
+    by 1e15, Spark by exact decimal rounding. Either way is order-independent, but they
+    differ in the last bit (e.g. 5961.6 + 11426.400000000001), enough to turn "ARR
+    unchanged" into an expansion on one engine only. Overflow as in the default: sums
+    up to 1e23 in magnitude. -#}
+{% macro spark__exact_sum(expression) -%}
+    cast(sum(cast(round(cast({{ expression }} as {{ type_double() }}) * 1e15) as decimal(38, 0))) as {{ type_double() }}) / 1e15
 {%- endmacro %}
