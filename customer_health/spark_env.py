@@ -47,6 +47,7 @@ def session_settings(directory: Path) -> dict[str, str]:
         "spark.sql.shuffle.partitions": os.environ.get("HEALTH_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.ui.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.adaptive.enabled": os.environ.get("HEALTH_SPARK_AQE", "false"),
         # dbt-spark forces ANSI mode off; the loader and the check use the same semantics.
         "spark.sql.ansi.enabled": "false",
     }
