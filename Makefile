@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs spark-install spark-check
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,5 +58,20 @@ quality: install
 publish: install
 	$(BIN)/python -m customer_health.serving publish --run-results target/run_results.json $(ARGS)
 
+# Spark (docs/spark.md): a separate venv (.venv-spark) with the locked stack plus dbt-spark and
+# pyspark, so that the main venv never sees pyspark (Great Expectations imports it when
+# present); then one generated dataset built on DuckDB and on local Spark, public marts compared.
+# make spark-check ARGS="--accounts 100 --work-dir /tmp/x" (see customer_health/spark_equivalence.py).
+SPARK_VENV ?= .venv-spark
+$(SPARK_VENV)/bin/.installed: requirements.lock requirements-spark.txt
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-spark.txt
+	touch $@
+
+spark-install: $(SPARK_VENV)/bin/.installed
+
+spark-check: spark-install
+	PATH=$(CURDIR)/$(SPARK_VENV)/bin:$$PATH $(SPARK_VENV)/bin/python -m customer_health.spark_equivalence $(ARGS)
+
 clean:
-	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted
+	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted .spark .venv-spark

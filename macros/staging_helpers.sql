@@ -67,13 +67,26 @@
     build could differ in the last bits (and a band could flip at its threshold). Each
     term is cast to decimal(38, 15) (exact addition), the total back to double. -#}
 {% macro exact_sum(expression) -%}
-    cast({{ exact_partial_sum(expression) }} as {{ type_double() }})
+    {{ exact_to_double(exact_partial_sum(expression)) }}
 {%- endmacro %}
 
-{#- The exact (decimal) sum itself, for partial sums that are summed again: the total of
-    partial sums stays exact, e.g. exact_sum('partial') over rows of exact_partial_sum(). -#}
+{#- The exact sum itself, before the conversion to double, for partial sums that are summed
+    again: exact_to_double('sum(partial)') over rows of exact_partial_sum() gives the same
+    double as exact_sum() over all the terms. -#}
 {% macro exact_partial_sum(expression) -%}
+    {{ return(adapter.dispatch('exact_partial_sum', 'customer_health')(expression)) }}
+{%- endmacro %}
+
+{% macro default__exact_partial_sum(expression) -%}
     sum(cast({{ expression }} as decimal(38, 15)))
+{%- endmacro %}
+
+{% macro exact_to_double(exact_expression) -%}
+    {{ return(adapter.dispatch('exact_to_double', 'customer_health')(exact_expression)) }}
+{%- endmacro %}
+
+{% macro default__exact_to_double(exact_expression) -%}
+    cast({{ exact_expression }} as {{ type_double() }})
 {%- endmacro %}
 
 {#- A date `days` days after `date_expression` (negative: before), typed as a date on every
@@ -81,4 +94,19 @@
     a timestamp expression against a date column cannot use a plain hash join on DuckDB. -#}
 {% macro add_days(date_expression, days) -%}
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}
+
+{#- The same sum on Spark, bit for bit: the two casts are spelled out as DuckDB performs
+    them. DuckDB turns a double into decimal(38, 15) by rounding x * 1e15 (in double),
+    Spark by the double's exact binary value, and back by dividing the unscaled integer
+    by 1e15, Spark by exact decimal rounding. Either way is order-independent, but they
+    differ in the last bit (e.g. 5961.6 + 11426.400000000001), enough to turn "ARR
+    unchanged" into an expansion on one engine only. Overflow as in the default: sums
+    up to 1e23 in magnitude. -#}
+{% macro spark__exact_partial_sum(expression) -%}
+    sum(cast(round(cast({{ expression }} as {{ type_double() }}) * 1e15) as decimal(38, 0)))
+{%- endmacro %}
+
+{% macro spark__exact_to_double(exact_expression) -%}
+    cast({{ exact_expression }} as {{ type_double() }}) / 1e15
 {%- endmacro %}

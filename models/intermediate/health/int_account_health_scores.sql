@@ -49,10 +49,10 @@ totals as (
         max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
         max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
         max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
-        {{ exact_sum('weighted_score_part') }} as weighted_score,
-        {{ exact_sum('effective_weight_part') }} as effective_weight_total,
+        {{ exact_to_double('sum(weighted_score_part)') }} as weighted_score,
+        {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        round({{ exact_sum('coverage_part') }}, 9) as coverage
+        round({{ exact_to_double('sum(coverage_part)') }}, 9) as coverage
     from pillar_sums
     group by account_id, as_of_date
 ),

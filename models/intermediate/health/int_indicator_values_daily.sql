@@ -113,10 +113,10 @@ nps as (
     select
         account_days.account_id,
         account_days.as_of_date,
-        100.0 * (
+        100 * cast(
             sum(case when nps_responses.nps_score >= 9 then 1 else 0 end)
             - sum(case when nps_responses.nps_score <= 6 then 1 else 0 end)
-        ) / count(*) as nps
+        as {{ type_double() }}) / count(*) as nps
     from account_days
     inner join nps_responses
         on account_days.account_id = nps_responses.account_id
@@ -244,21 +244,21 @@ values_wide as (
         account_id,
         as_of_date,
         case
-            when licensed_seats > 0 then 1.0 * licensed_active_users_30d / licensed_seats
+            when licensed_seats > 0 then cast(licensed_active_users_30d as {{ type_double() }}) / licensed_seats
         end as license_utilization,
         case
             when active_users_prior_30d > 0
-                then 1.0 * (active_users_30d - active_users_prior_30d) / active_users_prior_30d
+                then cast(active_users_30d - active_users_prior_30d as {{ type_double() }}) / active_users_prior_30d
         end as active_user_trend,
         case
-            when key_features_licensed > 0 then 1.0 * key_features_used_30d / key_features_licensed
+            when key_features_licensed > 0 then cast(key_features_used_30d as {{ type_double() }}) / key_features_licensed
         end as feature_breadth,
         cast({{ dbt.datediff('last_exec_meeting_date', 'as_of_date', 'day') }} as {{ type_double() }})
             as exec_engagement,
-        personas_met_90d / 3.0 as stakeholder_coverage,
+        cast(personas_met_90d as {{ type_double() }}) / 3 as stakeholder_coverage,
         nps,
         open_high_urgent_tickets
-        + case when rated_90d > 0 then 10.0 * bad_csat_90d / rated_90d else 0.0 end as support_burden,
+        + case when rated_90d > 0 then 10 * cast(bad_csat_90d as {{ type_double() }}) / rated_90d else 0.0 end as support_burden,
         cast(days_past_due as {{ type_double() }}) as payment_health,
         goal_attainment,
         case
@@ -268,12 +268,12 @@ values_wide as (
                     (
                         (case when active_users_30d > 0 then 1 else 0 end)
                         + (case when training_meetings > 0 then 1 else 0 end)
-                        + (case when licensed_seats > 0 and 1.0 * licensed_active_users_30d / licensed_seats >= 0.5 then 1 else 0 end)
+                        + (case when licensed_seats > 0 and cast(licensed_active_users_30d as {{ type_double() }}) / licensed_seats >= 0.5 then 1 else 0 end)
                         + (case when key_features_used_30d >= 3 then 1 else 0 end)
                     ) / 4.0
                     / greatest(
                         0.25,
-                        ({{ dbt.datediff('first_subscription_date', 'as_of_date', 'day') }} + 1) / {{ var('onboarding_days') }}.0
+                        cast({{ dbt.datediff('first_subscription_date', 'as_of_date', 'day') }} + 1 as {{ type_double() }}) / {{ var('onboarding_days') }}
                     )
                 )
         end as onboarding_progress

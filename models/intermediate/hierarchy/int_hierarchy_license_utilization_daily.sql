@@ -22,7 +22,7 @@ subtree_usage as (
         'closure',
         'usage',
         weight_expression='licensed_seats',
-        measures=[{'name': 'license_utilization', 'expression': '1.0 * licensed_active_users_30d / licensed_seats'}],
+        measures=[{'name': 'license_utilization', 'expression': 'cast(licensed_active_users_30d as ' ~ type_double() ~ ') / licensed_seats'}],
         group_columns=['as_of_date'],
         ancestor_column='ancestor_account_id',
         descendant_column='descendant_account_id',

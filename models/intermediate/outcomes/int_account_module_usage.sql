@@ -120,7 +120,7 @@ final as (
         cast(
             case
                 when licenses.licensed_seats > 0
-                    then 1.0 * coalesce(usage_30d.licensed_active_users_30d, 0) / licenses.licensed_seats
+                    then cast(coalesce(usage_30d.licensed_active_users_30d, 0) as {{ type_double() }}) / licenses.licensed_seats
             end
             as {{ type_double() }}
         ) as seat_utilization,

@@ -61,7 +61,7 @@ final as (
             case
                 when churned_count > 0 and retained_count > 0
                     then (churned_rank_sum - churned_count * (churned_count + 1) / 2.0)
-                    / (1.0 * churned_count * retained_count)
+                    / cast(churned_count * retained_count as {{ type_double() }})
             end
             as {{ type_double() }}
         ) as churn_auc

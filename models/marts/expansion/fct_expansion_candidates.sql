@@ -122,7 +122,7 @@ cross_sell_module as (
         'same' as benefactor,
         'cross_sell_module' as play,
         modules.account_id as reference_account_id,
-        1.0 * modules.features_touched_90d / nullif(modules.module_feature_count, 0) as evidence_strength,
+        cast(modules.features_touched_90d as {{ type_double() }}) / nullif(modules.module_feature_count, 0) as evidence_strength,
         {{ dbt.concat([
             "'does not license '", "replace(modules.product_id, 'prod_', '')",
             "' but touched its features ('", "modules.features_touched", "') '",
@@ -184,7 +184,7 @@ explorer_units as (
         modules.product_id,
         modules.features_touched,
         modules.events_90d,
-        1.0 * modules.features_touched_90d / nullif(modules.module_feature_count, 0) as feature_share
+        cast(modules.features_touched_90d as {{ type_double() }}) / nullif(modules.module_feature_count, 0) as feature_share
     from account_context
     inner join modules
         on account_context.account_id = modules.account_id
