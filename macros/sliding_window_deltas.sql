@@ -12,7 +12,7 @@
 {% macro default__sliding_window_deltas(relation, group_columns, member_column, day_column, window_days, flag_column) -%}
     {%- set groups = group_columns | join(', ') -%}
     {%- set flag = ('case when ' ~ flag_column ~ ' then 1 else 0 end') if flag_column else '0' -%}
-    {%- set window_end = 'cast(' ~ dbt.dateadd('day', window_days, 'interval_start') ~ ' as date)' -%}
+    {%- set window_end = add_days('interval_start', window_days) -%}
     select
         {{ groups }},
         change_date,
