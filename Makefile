@@ -71,7 +71,7 @@ $(SPARK_VENV)/bin/.installed: requirements.lock requirements-spark.txt
 spark-install: $(SPARK_VENV)/bin/.installed
 
 spark-check: spark-install
-	PATH=$(CURDIR)/$(SPARK_VENV)/bin:$$PATH $(SPARK_VENV)/bin/python -m customer_health.spark_equivalence $(ARGS)
+	PATH=$(CURDIR)/$(SPARK_VENV)/bin:$$PATH $(SPARK_VENV)/bin/python -m tools.spark.equivalence $(ARGS)
 
 clean:
 	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted .spark .venv-spark

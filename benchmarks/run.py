@@ -254,7 +254,7 @@ def benchmark(args: argparse.Namespace) -> Report:
             [
                 python,
                 "-m",
-                "customer_health.generate",
+                "healthgen",
                 "--duckdb-path",
                 str(duckdb_path),
                 "--accounts",

@@ -6,34 +6,38 @@ recomputes history after a definition change needs the version of the seeds *as 
 the repository now*, without a warehouse and without running dbt, so this module computes
 exactly the same hash from the CSV files:
 
-- the seeds and their columns, in order, come from the dbt macro `health_definition_seeds()`
-  (macros/health_definitions.sql): one source of truth, read, not copied;
+- the seeds, their part and their columns come from the dbt manifest, where the seed YAML
+  declares them (config meta `health_definition: indicators|scoring`; columns in YAML
+  order, less those with meta `documentation_only`), exactly as the macro
+  `health_definition_seeds()` reads them from `graph`: sorted by seed name;
 - each value is parsed the way DuckDB loads the seed (dbt-duckdb copies the CSV file into a
   table typed by the seed's `column_types`) and rendered the way DuckDB casts it back to text:
   integers plain, decimal(18,4) with four decimals ('70.0000', rounded half away from zero),
   booleans 'true'/'false', text as is, nulls and empty fields as '';
 - a row is its values joined by '|'; rows are sorted (code-point order, which is DuckDB's
   binary collation) and joined by '~'; a seed is `name:rows`; seeds are joined by '#' in
-  the macro's order (a seed without rows drops out, as NULL does in SQL); md5 hex of it all.
+  name order (a seed without rows drops out, as NULL does in SQL); md5 hex of it all.
+  The version of one part (indicators, scoring) is the same over that part's seeds.
 
 tests/test_definition_version.py proves the equality against the SQL model.
 """
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
-import yaml
+from customer_health import config
+from customer_health.manifest import load_manifest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_SEEDS_DIR = PROJECT_DIR / "seeds" / "definitions"
-DEFINITION_MACRO_PATH = PROJECT_DIR / "macros" / "health_definitions.sql"
+DEFINITION_META = "health_definition"
+PARTS = ("indicators", "scoring")
 
 _TRUE_TEXTS = {"true", "t", "1", "yes", "y"}
 _FALSE_TEXTS = {"false", "f", "0", "no", "n"}
@@ -45,35 +49,36 @@ _TEXT_TYPES = {"varchar", "text", "string"}
 
 @dataclass(frozen=True)
 class DefinitionSeed:
-    """One seed that counts towards the definition_version, with its columns in order."""
+    """One seed that counts towards the definition_version, as its YAML declares it."""
 
     name: str
+    part: str
     columns: tuple[str, ...]
+    column_types: Mapping[str, str]
 
 
-def definition_seeds(macro_path: Path = DEFINITION_MACRO_PATH) -> list[DefinitionSeed]:
-    """The seeds listed by the dbt macro `health_definition_seeds()`, in its order."""
-    text = macro_path.read_text(encoding="utf-8")
-    macro = re.search(
-        r"macro\s+health_definition_seeds\s*\(\s*\).*?return\s*\(\s*(\[.*?\])\s*\)\s*\}\}",
-        text,
-        re.S,
-    )
-    if macro is None:
-        raise ValueError(f"cannot find health_definition_seeds() in {macro_path}")
-    entries = ast.literal_eval(macro.group(1))
-    return [DefinitionSeed(entry["name"], tuple(entry["columns"])) for entry in entries]
-
-
-def _seed_column_types(seeds_dir: Path) -> dict[str, dict[str, str]]:
-    """column_types of every seed configured in the YAML files of the seeds directory."""
-    column_types: dict[str, dict[str, str]] = {}
-    for yml in sorted(seeds_dir.glob("*.yml")) + sorted(seeds_dir.glob("*.yaml")):
-        document = yaml.safe_load(yml.read_text(encoding="utf-8")) or {}
-        for seed in document.get("seeds") or []:
-            types = (seed.get("config") or {}).get("column_types") or {}
-            column_types[seed["name"]] = {str(k): str(v) for k, v in types.items()}
-    return column_types
+def definition_seeds(manifest: Mapping[str, Any] | None = None) -> list[DefinitionSeed]:
+    """The seeds with config meta `health_definition`, sorted by name (the manifest's facts)."""
+    manifest = manifest if manifest is not None else load_manifest()
+    seeds = []
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") != "seed":
+            continue
+        part = (node.get("config", {}).get("meta") or {}).get(DEFINITION_META)
+        if not part:
+            continue
+        if part not in PARTS:
+            raise ValueError(
+                f"seed {node['name']}: meta {DEFINITION_META} must be one of {PARTS}, got {part!r}"
+            )
+        columns = tuple(
+            name
+            for name, column in node.get("columns", {}).items()
+            if not (column.get("meta") or {}).get("documentation_only")
+        )
+        types = {str(k): str(v) for k, v in (node["config"].get("column_types") or {}).items()}
+        seeds.append(DefinitionSeed(node["name"], part, columns, types))
+    return sorted(seeds, key=lambda seed: seed.name)
 
 
 def _render(value: str, sql_type: str, where: str) -> str:
@@ -109,18 +114,18 @@ def _render(value: str, sql_type: str, where: str) -> str:
     )
 
 
-def _column_type(seed: DefinitionSeed, column: str, column_types: dict[str, str]) -> str:
+def _column_type(seed: DefinitionSeed, column: str) -> str:
     # Without column_types dbt would infer the type from the data ('0.50' -> double), whose
     # text is not stable across engines: the definition seeds must type every column.
-    if column not in column_types:
+    if column not in seed.column_types:
         raise ValueError(
             f"seed {seed.name}: column {column} has no column_types entry in the seed YAML; "
             "definition columns must be typed (varchar, integer, boolean or decimal(18,4))"
         )
-    return column_types[column]
+    return seed.column_types[column]
 
 
-def _seed_text(seeds_dir: Path, seed: DefinitionSeed, column_types: dict[str, str]) -> str | None:
+def _seed_text(seeds_dir: Path, seed: DefinitionSeed) -> str | None:
     path = seeds_dir / f"{seed.name}.csv"
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -132,7 +137,7 @@ def _seed_text(seeds_dir: Path, seed: DefinitionSeed, column_types: dict[str, st
             fields = [
                 _render(
                     record[column] or "",
-                    _column_type(seed, column, column_types),
+                    _column_type(seed, column),
                     f"{path.name} line {line_number} column {column}",
                 )
                 for column in seed.columns
@@ -143,14 +148,19 @@ def _seed_text(seeds_dir: Path, seed: DefinitionSeed, column_types: dict[str, st
     return f"{seed.name}:" + "~".join(sorted(rows))
 
 
-def definition_text(seeds_dir: Path = DEFAULT_SEEDS_DIR) -> str:
+def definition_text(
+    seeds_dir: Path | None = None, part: str | None = None, manifest: Mapping[str, Any] | None = None
+) -> str:
     """The canonical text whose md5 is the definition_version (useful to diff versions)."""
-    seeds_dir = Path(seeds_dir)
-    column_types = _seed_column_types(seeds_dir)
-    texts = [_seed_text(seeds_dir, seed, column_types.get(seed.name, {})) for seed in definition_seeds()]
+    seeds_dir = Path(seeds_dir or config.seeds_dir())
+    seeds = [seed for seed in definition_seeds(manifest) if part is None or seed.part == part]
+    texts = [_seed_text(seeds_dir, seed) for seed in seeds]
     return "#".join(text for text in texts if text is not None)
 
 
-def definition_version(seeds_dir: Path = DEFAULT_SEEDS_DIR) -> str:
-    """md5 hex of the definition seeds' content, equal to int_health_definition_version."""
-    return hashlib.md5(definition_text(seeds_dir).encode("utf-8")).hexdigest()
+def definition_version(
+    seeds_dir: Path | None = None, part: str | None = None, manifest: Mapping[str, Any] | None = None
+) -> str:
+    """md5 hex of the definition seeds' content, equal to int_health_definition_version
+    (`part`: only the `indicators` or the `scoring` seeds, as its <part>_definition_version)."""
+    return hashlib.md5(definition_text(seeds_dir, part, manifest).encode("utf-8")).hexdigest()

@@ -18,7 +18,13 @@ ones are removed only after `keep` newer ones and a grace period).
 
 Each publication records `_serving.publication` (one row: publication_id, published_at,
 definition_version, as_of_start, as_of_end, row_counts as JSON, source file) and
-`_serving.table_row_counts` (table_name, row_count).
+`_serving.table_row_counts` (table_name, row_count, content_hash: an order-independent
+hash of the table's rows, equal to the same aggregate over the source table).
+
+In production the Dagster asset `serving/health_marts` publishes after the run's blocking
+checks passed (orchestration/serving); the command line below re-publishes by hand.
+Publication ids start with the time of publication (the project's clock, HEALTH_NOW, to
+the microsecond) and always sort after the previous one, so names sort by time.
 
 Layout of the serving directory (default $HEALTH_SERVING_DIR, else <project>/serving,
 which git ignores):
@@ -47,9 +53,9 @@ from typing import Any
 import duckdb
 from filelock import FileLock
 
+from customer_health import config
 from customer_health.safety import parse_window, safe_identifier
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SOURCE_SCHEMA = "marts"
 PUBLIC_MART = re.compile(r"^(dim|fct|dq)_[a-z0-9_]+$")
 SAFE_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -66,12 +72,16 @@ class PublishRefused(RuntimeError):
     """The build is not fit to serve; the current publication stays as it is."""
 
 
+ID_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
+
+
 def default_serving_dir() -> Path:
-    return Path(os.environ.get("HEALTH_SERVING_DIR", str(PROJECT_DIR / "serving")))
+    return config.serving_dir()
 
 
-def _default_duckdb_path() -> Path:
-    return Path(os.environ.get("HEALTH_DUCKDB_PATH", str(PROJECT_DIR / "warehouse" / "health.duckdb")))
+def content_hash_sql(relation: str) -> str:
+    """An order-independent hash of a table's rows (the same on source and copy)."""
+    return f"select count(*), cast(coalesce(sum(hash(t)), 0) as varchar) from {relation} as t"
 
 
 def _fsync(path: Path) -> None:
@@ -148,10 +158,12 @@ def _write_publication(
             raise PublishRefused(f"the warehouse has no {', '.join(missing)}: nothing to serve")
         con.execute("create schema marts")
         counts: dict[str, int] = {}
+        hashes: dict[str, str] = {}
         for table in marts:
             name = safe_identifier(table, "mart name")
             con.execute(f"create table marts.{name} as select * from src.{SOURCE_SCHEMA}.{name}")
-            counts[name] = int(con.execute(f"select count(*) from marts.{name}").fetchone()[0])  # type: ignore[index]
+            count, hashes[name] = con.execute(content_hash_sql(f"marts.{name}")).fetchone()  # type: ignore[misc]
+            counts[name] = int(count)
             _copy_comments(con, name)
         as_of_start, as_of_end = con.execute(
             "select min(as_of_date), max(as_of_date) from marts.fct_account_health_daily"
@@ -209,9 +221,13 @@ def _write_publication(
             ],  # fmt: skip
         )
         con.execute(
-            "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null)"
+            "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null, "
+            "content_hash varchar not null)"
         )
-        con.executemany("insert into _serving.table_row_counts values (?, ?)", sorted(counts.items()))
+        con.executemany(
+            "insert into _serving.table_row_counts values (?, ?, ?)",
+            [(name, counts[name], hashes[name]) for name in sorted(counts)],
+        )
         con.execute(
             "comment on table _serving.publication is 'The publication this file holds: when, which "
             "definition_version and as-of range, and the row count of every table.'"
@@ -252,8 +268,8 @@ def publish(
     publications = serving / PUBLICATIONS
     publications.mkdir(parents=True, exist_ok=True)
     with FileLock(str(serving / "publish.lock")):
-        published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        publication_id = f"{published_at:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+        published_at = _publication_time(publications)
+        publication_id = f"{published_at:{ID_TIME_FORMAT}}-{uuid.uuid4().hex[:8]}"
         final = publications / f"health-{publication_id}.duckdb"
         tmp = publications / f".building-{publication_id}.duckdb"
         try:
@@ -268,6 +284,21 @@ def publish(
                     leftover.unlink()
         _prune(serving, keep)
     return final
+
+
+def _publication_time(publications: Path) -> dt.datetime:
+    """The project's clock, moved past the newest publication's time when it is not later
+    (a fixed HEALTH_NOW, or several publications within a microsecond): names sort by time."""
+    published_at = config.now_naive()
+    for path in sorted(publications.glob("health-*.duckdb"), reverse=True):
+        try:
+            newest = dt.datetime.strptime(path.name.split("-")[1], ID_TIME_FORMAT)
+        except (IndexError, ValueError):
+            continue
+        if published_at <= newest:
+            published_at = newest + dt.timedelta(microseconds=1)
+        break
+    return published_at
 
 
 def _swap_pointer(serving: Path, publication: Path) -> None:
@@ -346,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "publish":
             path = publish(
-                args.duckdb_path or _default_duckdb_path(),
+                args.duckdb_path or config.warehouse_path(),
                 args.serving_dir,
                 run_results=args.run_results,
                 validate_window=tuple(args.validate) if args.validate else None,

@@ -1,16 +1,29 @@
-{#- The seeds whose content defines health, with their columns in a fixed order. The
-    definition_version is a hash over exactly these rows (see
-    int_health_definition_version; customer_health/definitions.py computes the same hash
-    from the CSV files without a warehouse, for the Dagster sensor). -#}
-{% macro health_definition_seeds() -%}
-    {{ return([
-        {'name': 'health_profiles', 'columns': ['profile_id', 'profile_name', 'is_default', 'good_threshold', 'poor_threshold', 'min_coverage']},
-        {'name': 'health_profile_rules', 'columns': ['priority', 'profile_id', 'customer_tier', 'lifecycle_stage', 'support_package', 'region']},
-        {'name': 'health_pillar_weights', 'columns': ['profile_id', 'pillar', 'weight']},
-        {'name': 'health_profile_indicators', 'columns': ['profile_id', 'indicator_id', 'pillar', 'weight', 'scoring_method', 'poor_value', 'good_value', 'missing_policy']},
-        {'name': 'product_features', 'columns': ['product_id', 'feature', 'is_key_feature']},
-        {'name': 'hierarchy_band_rules', 'columns': ['rule_priority', 'health_band', 'share_name', 'comparison', 'threshold']},
-    ]) }}
+{#- The seeds whose content defines health: every seed whose config meta says
+    `health_definition: <part>` (`indicators`: what the daily indicator values depend on;
+    `scoring`: how values become scores, bands and roll-ups), sorted by name, with the
+    columns documented in its YAML in their order, less those marked
+    `meta: {documentation_only: true}`. The definition_version is a hash over exactly
+    these rows (int_health_definition_version); customer_health/definitions.py reads the
+    same facts from the manifest and computes the same hash from the CSV files.
+    `graph` is filled only when models execute: at parse time the list is empty. -#}
+{% macro health_definition_seeds(part=none) -%}
+    {%- set seeds = [] -%}
+    {%- if not execute -%}
+        {{ return(seeds) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'seed') | sort(attribute='name') -%}
+        {%- set declared = node.config.meta.get('health_definition') -%}
+        {%- if declared and (part is none or declared == part) -%}
+            {%- set columns = [] -%}
+            {%- for column in node.columns.values() -%}
+                {%- if not (column.meta or {}).get('documentation_only') -%}
+                    {%- do columns.append(column.name) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- do seeds.append({'name': node.name, 'unique_id': node.unique_id, 'part': declared, 'columns': columns}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(seeds) }}
 {%- endmacro %}
 
 {#- Text of one seed row: fields joined by '|', nulls as ''. Decimal seed columns are

@@ -1,21 +1,15 @@
-{#- The window of as_of_dates a run (re)computes: vars `health_start_date` and
-    `health_end_date`, inclusive ISO dates, both defaulting to yesterday (UTC).
-    When a var is empty, the environment variable of the same name in capitals
-    (HEALTH_START_DATE, HEALTH_END_DATE) is used instead. Schedulers should prefer the
-    environment: a changed --vars value makes dbt re-parse the whole project (about 8 s
-    here), a changed environment variable only the models that read the window.
+{#- The window of as_of_dates a run (re)computes: the vars `health_start_date` and
+    `health_end_date` (the marts contract), inclusive ISO dates, both defaulting to
+    yesterday by the project's clock (HEALTH_NOW, macros/clock.sql). They are the one way
+    the window reaches dbt: Dagster, the demo, the tests and the benchmarks all pass
+    --vars (docs/decisions/0001-window-and-incremental-strategy.md).
     The values reach SQL, so they are parsed as dates here and anything else stops
     the run with a clear error (no SQL injection through --vars). -#}
 
 {% macro _parse_window_date(var_name) -%}
-    {%- set from_env = env_var(var_name | upper, '') -%}
     {%- set raw = var(var_name, '') -%}
     {%- if raw is none or (raw | string | trim) == '' -%}
-        {%- set raw = from_env -%}
-    {%- endif -%}
-    {%- if raw is none or (raw | string | trim) == '' -%}
-        {%- set day = modules.datetime.datetime.utcnow().date() - modules.datetime.timedelta(days=1) -%}
-        {{ return(day) }}
+        {{ return(health_today() - modules.datetime.timedelta(days=1)) }}
     {%- endif -%}
     {%- set text = raw | string | trim -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
@@ -65,7 +59,7 @@
 {%- endmacro %}
 
 {#- The filter of an incremental pre-aggregate of events (int_product_activity_daily,
-    int_feature_usage_daily) on its day column `day_column` (the model's window_column):
+    int_feature_usage_daily) on its day column `day_column` (the model's event_time):
     the days of the activity span, and, on an incremental run, only the days of the
     window plus the look-back days before it that the model has not aggregated yet. -#}
 {% macro activity_span_filter(day_column) -%}
@@ -75,10 +69,31 @@
     and (
         {{ day_column }} >= {{ health_window_start() }}
         or {{ day_column }} not in (
-            select {{ config.get('window_column') }} from {{ this }}
-            where {{ config.get('window_column') }} >= {{ date_literal(activity_span_start_day()) }}
-                and {{ config.get('window_column') }} < {{ health_window_start() }}
+            select {{ config.get('event_time') }} from {{ this }}
+            where {{ config.get('event_time') }} >= {{ date_literal(activity_span_start_day()) }}
+                and {{ config.get('event_time') }} < {{ health_window_start() }}
         )
     )
     {%- endif %}
+{%- endmacro %}
+
+{#- Rows of a stored daily model that a run reads: the days of the scoring span (the window
+    and the score_change_days before it). Daily intermediate models keep their whole
+    history (no table holds "the last window only"), so every reader says which days it
+    needs. -#}
+{% macro in_scoring_span(day_column) -%}
+    {{ day_column }} >= {{ date_literal(scoring_span_start_day()) }}
+    and {{ day_column }} < {{ health_window_end_exclusive() }}
+{%- endmacro %}
+
+{#- Rows of the run's window only (half-open: >= start and < end + 1 day). -#}
+{% macro in_health_window(day_column) -%}
+    {{ day_column }} >= {{ health_window_start() }}
+    and {{ day_column }} < {{ health_window_end_exclusive() }}
+{%- endmacro %}
+
+{#- Rows a run compares: the window's days and the days score_change_days before them. -#}
+{% macro in_window_or_compared(day_column) -%}
+    (({{ in_health_window(day_column) }})
+    or ({{ in_health_window(add_days(day_column, var('score_change_days'))) }}))
 {%- endmacro %}

@@ -2,8 +2,10 @@
     in the run's window (vars health_start_date..health_end_date) and of every day present
     in the new batch are deleted, then the batch is inserted, in one transaction. Days
     outside the window are left exactly as they were, so a rerun of a window, a day-by-day
-    build and a full refresh give the same rows. The day column is the model config
-    `window_column`. On Spark the same semantics come from insert_overwrite by partition. -#}
+    build and a full refresh give the same rows. The day column is the model's dbt
+    `event_time` config (declared once, where dbt and other tools read it). On Spark the
+    same semantics come from insert_overwrite by partition. Why not microbatch:
+    docs/decisions/0001-window-and-incremental-strategy.md. -#}
 {% macro get_incremental_window_replace_sql(arg_dict) -%}
     {{ return(adapter.dispatch('window_replace_sql', 'customer_health')(arg_dict)) }}
 {%- endmacro %}
@@ -11,9 +13,9 @@
 {% macro default__window_replace_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set batch = arg_dict['temp_relation'] -%}
-    {%- set day_column = config.get('window_column') -%}
+    {%- set day_column = config.get('event_time') -%}
     {%- if not day_column -%}
-        {{ exceptions.raise_compiler_error("incremental_strategy 'window_replace' needs the model config 'window_column'") }}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'window_replace' needs the model config 'event_time' (the day column)") }}
     {%- endif -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
     delete from {{ target }}

@@ -1,7 +1,7 @@
-"""Dagster resources: the dbt CLI, the warehouse (read side) and alert delivery settings.
+"""Dagster resources: the dbt CLI, the warehouse and its serving copy, alert delivery.
 
-Their defaults come from environment variables when the definitions are built (see
-orchestration/settings.py); the webhook URL is a secret and is read from the environment
+Their values come from the environment when the definitions are built
+(customer_health/config.py); the webhook URL is a secret and is read from the environment
 only when alerts are sent, so it never shows in the Dagster UI.
 """
 
@@ -13,19 +13,25 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.alerts import DeliveryLog, Notifier, notifier_from_env
-from orchestration.settings import Settings
+from customer_health import config
+from customer_health.config import Settings
+from orchestration.alerts.delivery import DeliveryLog, Notifier, notifier_from_env
 
 
 class HealthWarehouse(ConfigurableResource):
-    """Where the DuckDB warehouse and the definition seeds live."""
+    """Where the DuckDB warehouse, its serving copy and the definition seeds live."""
 
     duckdb_path: str
+    serving_dir: str
     seeds_dir: str
 
     @property
     def path(self) -> Path:
         return Path(self.duckdb_path)
+
+    @property
+    def serving(self) -> Path:
+        return Path(self.serving_dir)
 
     @property
     def seeds(self) -> Path:
@@ -60,9 +66,14 @@ def build_resources(settings: Settings, project: DbtProject) -> dict[str, object
         "dbt": DbtCliResource(
             project_dir=project,
             profiles_dir=str(settings.project_dir),
+            # The venv's dbt by path: `make dagster` and schedulers need no venv on PATH.
+            dbt_executable=config.dbt_executable(),
+            target=config.env_text("HEALTH_DBT_TARGET", "dev"),
         ),
         "warehouse": HealthWarehouse(
-            duckdb_path=str(settings.duckdb_path), seeds_dir=str(settings.seeds_dir)
+            duckdb_path=str(settings.duckdb_path),
+            serving_dir=str(settings.serving_dir),
+            seeds_dir=str(settings.seeds_dir),
         ),
         "alert_delivery": AlertDelivery(
             outbox_path=str(settings.outbox_path),

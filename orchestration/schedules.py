@@ -7,7 +7,6 @@ of the tick minus one day. For any timezone west of Asia that is the local "yest
 """
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from dagster import (
     DefaultScheduleStatus,
@@ -17,13 +16,8 @@ from dagster import (
     schedule,
 )
 
-if TYPE_CHECKING:
-    from dagster._core.definitions.unresolved_asset_job_definition import (
-        UnresolvedAssetJobDefinition,
-    )
-
-
-from orchestration.settings import Settings
+from customer_health.config import Settings
+from orchestration.jobs import AssetJob
 
 
 def partition_for_tick(scheduled_time: dt.datetime) -> str:
@@ -33,7 +27,7 @@ def partition_for_tick(scheduled_time: dt.datetime) -> str:
     return (scheduled_time.astimezone(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
 
 
-def build_daily_schedule(job: "UnresolvedAssetJobDefinition", settings: Settings) -> ScheduleDefinition:
+def build_daily_schedule(job: AssetJob, settings: Settings) -> ScheduleDefinition:
     @schedule(
         name="health_daily_schedule",
         job=job,
@@ -56,7 +50,7 @@ def build_daily_schedule(job: "UnresolvedAssetJobDefinition", settings: Settings
     return health_daily_schedule
 
 
-def build_weekly_schedule(job: "UnresolvedAssetJobDefinition", settings: Settings) -> ScheduleDefinition:
+def build_weekly_schedule(job: AssetJob, settings: Settings) -> ScheduleDefinition:
     """The weekly models (churn model training), at settings.weekly_schedule_cron."""
     return ScheduleDefinition(
         name="health_weekly_schedule",

@@ -18,7 +18,6 @@ window (a partition range: one dbt invocation), tagged with the version it recom
 """
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import duckdb
 from dagster import (
@@ -30,24 +29,16 @@ from dagster import (
     SkipReason,
     sensor,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
+from customer_health.config import WAREHOUSE_POOL, Settings
 from customer_health.definitions import definition_version
-from orchestration.resources import HealthWarehouse
-from orchestration.settings import WAREHOUSE_POOL, Settings
-from orchestration.warehouse import (
+from customer_health.warehouse import (
     WarehouseBusyError,
     WarehouseMissingError,
     stamped_versions,
 )
-
-if TYPE_CHECKING:
-    from dagster._core.definitions.unresolved_asset_job_definition import (
-        UnresolvedAssetJobDefinition,
-    )
+from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, AssetJob
+from orchestration.resources import HealthWarehouse
 
 DEFINITION_VERSION_TAG = "health/definition_version"
 PREVIOUS_VERSION_TAG = "health/previous_definition_version"
@@ -84,7 +75,7 @@ def _pool_busy(context: SensorEvaluationContext) -> bool:
 
 
 def build_definition_change_sensor(
-    job: "UnresolvedAssetJobDefinition",
+    job: AssetJob,
     partitions_def: DailyPartitionsDefinition,
     settings: Settings,
 ) -> SensorDefinition:

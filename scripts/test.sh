@@ -13,7 +13,7 @@ bash scripts/lint.sh
 echo "== dbt build on generated data with bad rows"
 export HEALTH_DUCKDB_PATH="$work/ci.duckdb"
 end_date="$(date -u -d 'yesterday' +%F)"
-python -m customer_health.generate --duckdb-path "$HEALTH_DUCKDB_PATH" \
+python -m healthgen --duckdb-path "$HEALTH_DUCKDB_PATH" \
     --accounts 200 --days 240 --seed 7 --bad-rows-rate 0.02 --end-date "$end_date" --quiet
 start_date="$(date -u -d "$end_date - 29 days" +%F)"
 dbt build --target-path "$work/target" --log-path "$work/logs" \

@@ -122,7 +122,7 @@ def build_world(root: Path) -> OrchestrationWorld:
         [
             sys.executable,
             "-m",
-            "customer_health.generate",
+            "healthgen",
             "--duckdb-path",
             str(warehouse),
             "--accounts",

@@ -81,7 +81,7 @@ def window_vars(start: dt.date, end: dt.date, **extra: object) -> str:
 
 
 def generate(duckdb_path: Path, **overrides: object) -> None:
-    from customer_health.generator import generate as generate_data
+    from healthgen.generator import generate as generate_data
 
     params = {**DATASET, **overrides}
     generate_data(

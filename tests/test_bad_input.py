@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from conftest import END_DATE, PROJECT_DIR, generate, run_dbt, window_vars
 
-from customer_health._gen_bad import ALL_KINDS
+from healthgen.bad import ALL_KINDS
 
 BAD = {"accounts": 60, "days": 120, "seed": 5, "bad_rows_rate": 0.25}
 WINDOW = (END_DATE - dt.timedelta(days=4), END_DATE)

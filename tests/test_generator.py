@@ -1,4 +1,4 @@
-"""Tests of the demo-data generator (customer_health.generate). Small sizes: fast."""
+"""Tests of the demo-data generator (healthgen). Small sizes: fast."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import duckdb
 import pytest
 
-from customer_health.catalog import FEATURE_CATALOG, PRODUCTS, SESSION_EVENT
-from customer_health.generate import main
-from customer_health.generator import generate
+from healthgen.catalog import FEATURE_CATALOG, PRODUCTS, SESSION_EVENT
+from healthgen import main
+from healthgen.generator import generate
 
 END = dt.date(2026, 6, 30)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_health.spark_env import PYSPARK_MISSING, pyspark_available
+from tools.spark.env import PYSPARK_MISSING, pyspark_available
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def test_spark_marts_equal_duckdb_marts(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "customer_health.spark_equivalence",
+            "tools.spark.equivalence",
             "--work-dir",
             str(tmp_path / "work"),
             "--accounts",

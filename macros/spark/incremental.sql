@@ -44,15 +44,15 @@
 {%- endmacro %}
 
 
-{#- A window_replace model is stored partitioned by its window_column on Spark, so that a
+{#- A window_replace model is stored partitioned by its event_time on Spark, so that a
     run rewrites only the day partitions it touches (dbt-spark's partition_cols, namespace
     dbt; an explicit partition_by config still wins). -#}
 {% macro spark__partition_cols(label, required=false) -%}
     {%- if config.get('partition_by') is none
         and config.get('materialized') == 'incremental'
         and config.get('incremental_strategy') == 'window_replace'
-        and config.get('window_column') -%}
-    {{ label }} ({{ config.get('window_column') }})
+        and config.get('event_time') -%}
+    {{ label }} ({{ config.get('event_time') }})
     {%- else -%}
     {{ dbt.spark__partition_cols(label, required) }}
     {%- endif -%}
@@ -74,9 +74,9 @@
     between 2 and 3 is repaired by running the window again. -#}
 {% macro spark__window_replace_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
-    {%- set day_column = config.get('window_column') -%}
+    {%- set day_column = config.get('event_time') -%}
     {%- if not day_column -%}
-        {{ exceptions.raise_compiler_error("incremental_strategy 'window_replace' needs the model config 'window_column'") }}
+        {{ exceptions.raise_compiler_error("incremental_strategy 'window_replace' needs the model config 'event_time'") }}
     {%- endif -%}
     {%- set batch = target.incorporate(path={'identifier': target.identifier ~ '__dbt_batch'}, type='table') -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}

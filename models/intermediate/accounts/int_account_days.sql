@@ -2,6 +2,16 @@
 -- 30 days before it): every account with at least one active subscription item on the
 -- day, with its seats, ARR (USD), lifecycle stage and the health profile assigned by
 -- the rules in health_profile_rules.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 days as (

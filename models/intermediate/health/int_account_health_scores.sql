@@ -1,6 +1,16 @@
 -- One row per customer account and day of the scoring span: pillar scores, health
 -- score, coverage and band by the contract's scoring semantics (steps 4-7), from
 -- int_indicator_scores_daily and the account's health profile.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 indicator_scores as (
@@ -14,10 +24,12 @@ indicator_scores as (
         nominal_weight,
         is_missing
     from {{ ref('int_indicator_scores_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 account_days as (
     select * from {{ ref('int_account_days') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 profiles as (

@@ -2,14 +2,26 @@
 -- health profile on that day: the indicator score (0-100) by the profile's scoring
 -- method, the missing policy applied, and the nominal and effective weights of the
 -- contract's scoring semantics (steps 2-4 and 6).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 account_days as (
     select * from {{ ref('int_account_days') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 indicator_values as (
     select * from {{ ref('int_indicator_values_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 profile_indicators as (

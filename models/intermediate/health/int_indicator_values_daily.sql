@@ -2,14 +2,26 @@
 -- (seed health_indicators): the indicator's raw value as of the end of the day,
 -- computed from event history so that any past day can be recomputed. A null
 -- raw_value means "no data" (its profile's missing policy then applies).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 account_days as (
     select * from {{ ref('int_account_days') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 usage as (
     select * from {{ ref('int_usage_metrics_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 contacts as (

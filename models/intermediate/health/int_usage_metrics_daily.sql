@@ -7,10 +7,21 @@
 -- on day a counts for the windows ending on a .. a+29, so each active day opens an
 -- interval [a, min(a+30, next active day)) and a running sum of +1/-1 changes gives
 -- the number of distinct users on every day (the same for features).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 account_days as (
     select * from {{ ref('int_account_days') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 activity as (

@@ -1,5 +1,4 @@
--- One row per version of the enterprise hierarchy that the run's scoring span (the
--- window plus score_change_days before it) needs, with the as_of_dates it applies to:
+-- One row per version of the enterprise hierarchy, with the as_of_dates it applies to:
 -- `snapshot_<date>` versions rebuilt from the snapshot snap_crm__accounts as it was at
 -- the end of <date> (valid until the next day whose end-of-day hierarchy differs), and
 -- `current_crm` (today's CRM state) for the days before the first snapshot, which has
@@ -78,10 +77,7 @@ versions as (
 ),
 
 final as (
-    select *
-    from versions
-    where (valid_from_date is null or valid_from_date <= {{ health_window_end() }})
-        and (valid_to_date is null or valid_to_date > {{ date_literal(scoring_span_start_day()) }})
+    select * from versions
 )
 
 select * from final

@@ -9,14 +9,26 @@
 -- change; a member whose score and share stay put counts 0, and one that joins above the
 -- earlier score, or leaves below it, raises the node. Parts under half a point are left
 -- out, as in the account mart.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 rollups as (
     select * from {{ ref('int_hierarchy_health_rollup') }}
+    where {{ in_health_window('as_of_date') }}
 ),
 
 members as (
     select * from {{ ref('int_hierarchy_health_members') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 closure as (
@@ -25,6 +37,7 @@ closure as (
 
 rollup_days as (
     select * from {{ ref('int_hierarchy_rollup_days') }}
+    where {{ in_window_or_compared('as_of_date') }}
 ),
 
 -- Node-days whose change can be split: a score on both days.
@@ -51,7 +64,7 @@ compared_days as (
     inner join rollup_days as prior_days
         on prior_days.as_of_date
         = {{ add_days('current_days.as_of_date', -var('score_change_days', 30)) }}
-    where current_days.is_in_window
+    where {{ in_health_window('current_days.as_of_date') }}
 ),
 
 version_pairs as (

@@ -2,14 +2,26 @@
 -- band is good, average or poor: a member of the roll-up of every node above it (and of
 -- its own), with its health score, band, ARR (the contract_value weight) and the
 -- hierarchy version of the day. insufficient_data accounts are no members.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 rollup_days as (
     select * from {{ ref('int_hierarchy_rollup_days') }}
+    where {{ in_window_or_compared('as_of_date') }}
 ),
 
 scores as (
     select * from {{ ref('int_account_health_scores') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 final as (

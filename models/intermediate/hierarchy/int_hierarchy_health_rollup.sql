@@ -3,10 +3,21 @@
 -- health scores of the members in the node's subtree (hierarchy_rollup), and the node's
 -- total weight and score score_change_days earlier (by the hierarchy of that day). Nodes
 -- without members have member_count 0, total_weight 0 and null shares and scores.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 rollup_days as (
     select * from {{ ref('int_hierarchy_rollup_days') }}
+    where {{ in_window_or_compared('as_of_date') }}
 ),
 
 closure as (
@@ -15,6 +26,7 @@ closure as (
 
 members as (
     select * from {{ ref('int_hierarchy_health_members') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 methods as (
@@ -74,7 +86,7 @@ node_days as (
         on nodes.hierarchy_version_id = subtree_sizes.hierarchy_version_id
         and nodes.account_id = subtree_sizes.account_id
     cross join methods
-    where rollup_days.is_in_window
+    where {{ in_health_window('rollup_days.as_of_date') }}
 ),
 
 final as (

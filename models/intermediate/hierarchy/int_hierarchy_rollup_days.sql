@@ -2,6 +2,16 @@
 -- the day score_change_days before each, with the hierarchy version valid on it
 -- (int_account_hierarchy_versions): the snapshot's hierarchy where the snapshot covers
 -- the day, the current CRM hierarchy before the first snapshot.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
 with
 
 window_days as (
@@ -25,8 +35,7 @@ final as (
     select
         compared_days.as_of_date,
         versions.hierarchy_version_id,
-        versions.hierarchy_source,
-        compared_days.as_of_date >= {{ health_window_start() }} as is_in_window
+        versions.hierarchy_source
     from compared_days
     inner join versions
         on (versions.valid_from_date is null or compared_days.as_of_date >= versions.valid_from_date)

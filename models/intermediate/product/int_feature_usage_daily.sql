@@ -5,8 +5,9 @@
     config(
         materialized='incremental',
         incremental_strategy='window_replace',
-        window_column='activity_date',
+        event_time='activity_date',
         on_schema_change='fail',
+        tags=['daily'],
     )
 }}
 

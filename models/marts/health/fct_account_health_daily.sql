@@ -5,8 +5,9 @@
     config(
         materialized='incremental',
         incremental_strategy='window_replace',
-        window_column='as_of_date',
+        event_time='as_of_date',
         on_schema_change='fail',
+        tags=['daily'],
     )
 }}
 
@@ -14,6 +15,7 @@ with
 
 scores as (
     select * from {{ ref('int_account_health_scores') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 indicator_scores as (
@@ -25,6 +27,7 @@ indicator_scores as (
         indicator_score,
         effective_weight
     from {{ ref('int_indicator_scores_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 indicators as (

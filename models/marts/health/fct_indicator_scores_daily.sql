@@ -5,8 +5,9 @@
     config(
         materialized='incremental',
         incremental_strategy='window_replace',
-        window_column='as_of_date',
+        event_time='as_of_date',
         on_schema_change='fail',
+        tags=['daily'],
     )
 }}
 

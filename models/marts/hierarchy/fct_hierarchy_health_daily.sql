@@ -7,8 +7,9 @@
     config(
         materialized='incremental',
         incremental_strategy='window_replace',
-        window_column='as_of_date',
+        event_time='as_of_date',
         on_schema_change='fail',
+        tags=['daily'],
     )
 }}
 
@@ -21,10 +22,12 @@ with
 
 rollups as (
     select * from {{ ref('int_hierarchy_health_rollup') }}
+    where {{ in_health_window('as_of_date') }}
 ),
 
 contributions as (
     select * from {{ ref('int_hierarchy_health_contributions') }}
+    where {{ in_health_window('as_of_date') }}
 ),
 
 band_rules as (

@@ -8,8 +8,9 @@
     config(
         materialized='incremental',
         incremental_strategy='window_replace',
-        window_column='as_of_date',
+        event_time='as_of_date',
         on_schema_change='fail',
+        tags=['daily'],
     )
 }}
 
@@ -19,6 +20,7 @@ with
 
 scores as (
     select * from {{ ref('int_account_health_scores') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 accounts as (

@@ -1,0 +1,138 @@
+"""The dbt project as Dagster assets: one @dbt_assets per group that dbt declares.
+
+The groups are the YAML selectors of `selectors.yml` (read from the manifest), so that
+what runs when is declared once, in dbt, by tags:
+
+- `health_upstream_dbt` (selector health_upstream): seeds, snapshots, staging and what
+  the daily models are built from; unpartitioned.
+- `health_daily_dbt` (selector health_daily, the dbt tag `daily`): partitioned by day with
+  BackfillPolicy.single_run(): a run over a range of partitions is ONE `dbt build`.
+- `health_downstream_dbt` (selector health_downstream): dimensions, alerts, outcomes and
+  everything else built from the daily models; unpartitioned, rebuilt whole.
+
+The window reaches dbt one way: the vars health_start_date / health_end_date, passed to
+every dbt invocation of a partitioned run (Dagster's time window is half-open, the vars
+are inclusive: end = window end - 1 day). A run without partitions passes none, and dbt's
+default window is yesterday by the project's clock. dbt tests are asset checks of the model
+they test; a failing error-severity test fails the step, so nothing downstream of it (the
+mart checks, the publication) runs. Every dbt op holds the single warehouse slot.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    DailyPartitionsDefinition,
+)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from customer_health.config import WAREHOUSE_POOL
+from customer_health.manifest import files_newer_than
+from orchestration.dbt.translator import HealthDbtTranslator
+
+UPSTREAM_SELECTOR = "health_upstream"
+DAILY_SELECTOR = "health_daily"
+DOWNSTREAM_SELECTOR = "health_downstream"
+
+Context = AssetExecutionContext | AssetCheckExecutionContext
+
+
+def run_window(context: Context) -> tuple[dt.date, dt.date] | None:
+    """The inclusive window of days of the run's partition(s), or None for a run without."""
+    op_context = context.op_execution_context if isinstance(context, AssetCheckExecutionContext) else context
+    if not op_context.has_partition_key_range:
+        return None
+    time_window = op_context.partition_time_window
+    return time_window.start.date(), (time_window.end - dt.timedelta(days=1)).date()
+
+
+def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str]:
+    return {"health_start_date": start.isoformat(), "health_end_date": end_inclusive.isoformat()}
+
+
+def build_args(context: AssetExecutionContext) -> list[str]:
+    """`dbt build`, with the run's window as vars.
+
+    Tests are selected "buildable" when the whole op runs: dbt's default (eager) would run
+    a test as soon as one of its parents is built, e.g. the relationships test
+    fct_account_health_daily -> dim_account in the daily op, before this run rebuilt
+    dim_account. "buildable" runs it in the op where all its parents are built or already
+    upstream. Subset runs keep dagster-dbt's own test selection."""
+    args = ["build"] if context.is_subset else ["build", "--indirect-selection", "buildable"]
+    window = run_window(context)
+    if window is not None:
+        args += ["--vars", json.dumps(window_vars(*window))]
+    return args
+
+
+def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProject) -> None:
+    changed = files_newer_than(Path(project.manifest_path), Path(project.project_dir))
+    if changed:
+        shown = ", ".join(str(path.relative_to(project.project_dir)) for path in changed[:5])
+        context.log.warning(
+            f"{len(changed)} dbt file(s) changed after the manifest was prepared ({shown}"
+            f"{', ...' if len(changed) > 5 else ''}): run `make manifest` and reload the "
+            "definitions, or new dbt nodes will fail this op"
+        )
+
+
+def _run(context: AssetExecutionContext, dbt: DbtCliResource, project: DbtProject) -> Iterator[Any]:
+    _warn_if_manifest_is_stale(context, project)
+    args = build_args(context)
+    window = run_window(context)
+    if window is not None:
+        context.log.info(
+            f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
+            "in one invocation"
+        )
+    yield from dbt.cli(args, context=context).stream()
+
+
+def build_dbt_assets(
+    manifest: Mapping[str, Any], project: DbtProject, partitions_def: DailyPartitionsDefinition
+) -> list[AssetsDefinition]:
+    translator = HealthDbtTranslator()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        selector=UPSTREAM_SELECTOR,
+        dagster_dbt_translator=translator,
+        name="health_upstream_dbt",
+        pool=WAREHOUSE_POOL,
+    )
+    def health_upstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        yield from _run(context, dbt, project)
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        selector=DAILY_SELECTOR,
+        dagster_dbt_translator=translator,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        name="health_daily_dbt",
+        pool=WAREHOUSE_POOL,
+    )
+    def health_daily_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        yield from _run(context, dbt, project)
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        selector=DOWNSTREAM_SELECTOR,
+        dagster_dbt_translator=translator,
+        name="health_downstream_dbt",
+        pool=WAREHOUSE_POOL,
+    )
+    def health_downstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        yield from _run(context, dbt, project)
+
+    return [health_upstream_dbt, health_daily_dbt, health_downstream_dbt]

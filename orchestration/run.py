@@ -1,0 +1,98 @@
+"""Run a job of the code location in this process, on a real Dagster instance.
+
+    python -m orchestration.run health_daily_job [--start 2026-11-01 --end 2026-11-30]
+
+The same Definitions that `dagster dev` and the schedules load; a window runs as one run
+over the partition range (one dbt invocation for the daily models). The instance is
+$DAGSTER_HOME when set, else the project's .dagster_home (created from the template
+orchestration/dagster.yaml), so the runs show in `make dagster`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from dagster import DagsterInstance, Definitions
+
+from customer_health.config import PROJECT_DIR, yesterday
+from customer_health.safety import parse_window
+from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, range_tags
+
+DEFAULT_DAGSTER_HOME = PROJECT_DIR / ".dagster_home"
+
+
+def instance() -> DagsterInstance:
+    """$DAGSTER_HOME's instance, or the project's .dagster_home (made from the template)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(PROJECT_DIR / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home.resolve())
+    return DagsterInstance.get()
+
+
+def run_job(
+    job_name: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    defs: Definitions | None = None,
+    dagster_instance: DagsterInstance | None = None,
+    tags: dict[str, str] | None = None,
+) -> Any:
+    """Execute `job_name` in process; with a window, over the partitions start..end."""
+    if defs is None:
+        from orchestration.definitions import build_definitions
+
+        defs = build_definitions()
+    run_tags = dict(tags or {})
+    if start is not None:
+        start, end = parse_window(start, end or start)
+        run_tags.update(range_tags(start.isoformat(), end.isoformat()))
+    job = defs.resolve_job_def(job_name)
+    return job.execute_in_process(
+        instance=dagster_instance or instance(), tags=run_tags, raise_on_error=False
+    )
+
+
+def failure_messages(result: Any) -> list[str]:
+    """Why a run failed: the failed steps' errors and failed blocking checks."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            messages.append(f"{event.step_key}: {error.message.strip()[:2000]}")
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data  # AssetCheckEvaluation
+            if not evaluation.passed and evaluation.severity.value == "ERROR":
+                messages.append(
+                    f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: "
+                    f"{evaluation.description or ''}"
+                )
+    return messages
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME)
+    parser.add_argument("--start", default=None, help="first day (ISO); default yesterday for daily jobs")
+    parser.add_argument("--end", default=None, help="last day (ISO, inclusive); default: --start")
+    args = parser.parse_args(argv)
+    start = args.start or (yesterday().isoformat() if args.job != "health_weekly_job" else None)
+    window = parse_window(start, args.end or start) if start else (None, None)
+    result = run_job(args.job, *window, tags={TRIGGER_TAG: "manual"})
+    if not result.success:
+        print("\n".join(["The run failed:", *failure_messages(result)]), file=sys.stderr)
+        return 1
+    print(f"{args.job}: success (run {result.run_id})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
