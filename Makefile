@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish docs spark-install spark-check
+.PHONY: install demo test lint manifest dagster clean dashboard semantic benchmark quality publish run recalculate docs spark-install spark-check
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/python -m customer_health.main_job $(ARGS)
+	$(BIN)/python -m orchestration.demo $(ARGS)
 
 test: install
 	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/test.sh
@@ -31,10 +31,11 @@ manifest: install
 	HEALTH_DBT_TARGET=lint $(BIN)/dbt parse --quiet
 
 # The Dagster UI on the dev warehouse; the instance limits the warehouse pool to one writer.
+# The code location calls the venv's dbt by path: no venv on PATH needed.
 dagster: manifest
 	mkdir -p .dagster_home
 	test -f .dagster_home/dagster.yaml || cp orchestration/dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions $(ARGS)
 
 # Executive dashboard on the published serving copy ($$HEALTH_SERVING_PATH / $$HEALTH_SERVING_DIR).
 dashboard: install
@@ -52,16 +53,26 @@ benchmark: install
 docs: install
 	$(BIN)/dbt docs generate && $(BIN)/dbt docs serve --host 127.0.0.1 --port 8080
 
-quality: install
+quality: manifest
 	$(BIN)/python -m customer_health.quality --suite all --data-docs $(ARGS)
 
+# Re-publish the marts by hand after checking them (the pipeline publishes by itself).
 publish: install
-	$(BIN)/python -m customer_health.serving publish --run-results target/run_results.json $(ARGS)
+	$(BIN)/python -m customer_health.serving publish $(ARGS)
+
+# Run one job of the code location in process: make run JOB=health_daily_job ARGS="--start D --end D"
+JOB ?= health_daily_job
+run: manifest
+	$(BIN)/python -m orchestration.run $(JOB) $(ARGS)
+
+# Recalculate a window of days as one run: make recalculate START=2026-06-01 END=2026-11-30
+recalculate: manifest
+	$(BIN)/python -m orchestration.run health_recalculation_job --start $(START) --end $(END)
 
 # Spark (docs/spark.md): a separate venv (.venv-spark) with the locked stack plus dbt-spark and
 # pyspark, so that the main venv never sees pyspark (Great Expectations imports it when
 # present); then one generated dataset built on DuckDB and on local Spark, public marts compared.
-# make spark-check ARGS="--accounts 100 --work-dir /tmp/x" (see customer_health/spark_equivalence.py).
+# make spark-check ARGS="--accounts 100 --work-dir /tmp/x" (see tools/spark/equivalence.py).
 SPARK_VENV ?= .venv-spark
 $(SPARK_VENV)/bin/.installed: requirements.lock requirements-spark.txt
 	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
@@ -74,4 +85,4 @@ spark-check: spark-install
 	PATH=$(CURDIR)/$(SPARK_VENV)/bin:$$PATH $(SPARK_VENV)/bin/python -m tools.spark.equivalence $(ARGS)
 
 clean:
-	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted .spark .venv-spark
+	rm -rf target logs warehouse .pytest_cache serving gx/uncommitted .spark .venv-spark .dagster_home

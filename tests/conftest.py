@@ -1,7 +1,10 @@
 """Shared fixtures: one small generated warehouse, built once per test session.
 
-With pytest-xdist the build happens once for all workers (a file lock guards it), and
-tests that write copy the DuckDB file first, so every test sees the same clean build.
+The build is the production pipeline: the Dagster daily job over the window as one run
+(raw checks, dbt build with every data and unit test, the blocking Great Expectations mart
+checks, the serving publication, alert delivery), then the weekly job. With pytest-xdist it
+happens once for all workers (a file lock guards it), and tests that write copy the DuckDB
+file first, so every test sees the same clean build.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _pipeline import assert_success, pipeline_env, run_pipeline
 from filelock import FileLock
+
+DAILY_JOB = "health_daily_job"
+WEEKLY_JOB = "health_weekly_job"
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 END_DATE = dt.date(2026, 10, 31)
@@ -24,11 +31,19 @@ WINDOW_DAYS = 40
 DATASET = {"accounts": 120, "days": 240, "seed": 11, "bad_rows_rate": 0.03}
 
 
+# The project's clock during the build: the morning after the last day of data.
+BUILD_NOW = dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class Warehouse:
     path: Path
     start_date: dt.date
     end_date: dt.date
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.path.parent / "serving"
 
     def copy_to(self, directory: Path) -> Path:
         target = directory / "warehouse.duckdb"
@@ -95,17 +110,25 @@ def generate(duckdb_path: Path, **overrides: object) -> None:
     )
 
 
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory shared by the xdist workers of this test session (and only this one)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """A generated dataset built with `dbt build` over a WINDOW_DAYS window (read-only use)."""
-    shared = tmp_path_factory.getbasetemp().parent / "built_warehouse"
+    shared = session_dir(tmp_path_factory) / "built_warehouse"
     shared.mkdir(exist_ok=True)
     start = END_DATE - dt.timedelta(days=WINDOW_DAYS - 1)
     warehouse = Warehouse(shared / "health.duckdb", start, END_DATE)
     with FileLock(str(shared / "build.lock")):
         if not (shared / "done").exists():
             generate(warehouse.path)
-            run_dbt(["build", "--vars", window_vars(start, END_DATE)], warehouse.path, shared)
+            with pipeline_env(warehouse.path, shared, now=BUILD_NOW):
+                assert_success(run_pipeline(DAILY_JOB, start, END_DATE))
+                assert_success(run_pipeline(WEEKLY_JOB))
             (shared / "done").write_text("ok")
     return warehouse
 
@@ -114,7 +137,7 @@ def copy_project(destination: Path) -> Path:
     """A throw-away copy of the dbt project, for tests that must edit models or seeds."""
     project = destination / "project"
     project.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml"):
+    for name in ("dbt_project.yml", "profiles.yml", "selectors.yml"):
         shutil.copy(PROJECT_DIR / name, project / name)
     for name in ("models", "macros", "seeds", "snapshots", "data-tests", "analyses"):
         if (PROJECT_DIR / name).exists():

@@ -7,6 +7,7 @@ byte for byte, on the real seeds and on awkward but valid spellings of the same 
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
 import shutil
@@ -16,23 +17,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import copy_project
 
-from customer_health.definitions import definition_text, definition_version
+from customer_health.definitions import definition_seeds, definition_text, definition_version
+from customer_health.manifest import load_manifest, prepare
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).with_name("dbt"))
-
-
-def project_copy(destination: Path) -> Path:
-    """The dbt project's files that parsing needs (models, macros, seeds, ...)."""
-    project = destination / "project"
-    project.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, project / name)
-    for name in ("models", "macros", "seeds", "snapshots", "data-tests", "analyses"):
-        if (PROJECT_DIR / name).exists():
-            shutil.copytree(PROJECT_DIR / name, project / name)
-    return project
 
 
 def sql_definition_version(project: Path, work: Path) -> str:
@@ -88,7 +79,7 @@ def rewrite(path: Path, edit) -> None:
 
 
 def test_version_of_the_repository_seeds_equals_the_sql_model(tmp_path: Path):
-    project = project_copy(tmp_path)
+    project = copy_project(tmp_path)
     expected = sql_definition_version(project, tmp_path)
     assert definition_version(PROJECT_DIR / "seeds" / "definitions") == expected
 
@@ -96,7 +87,7 @@ def test_version_of_the_repository_seeds_equals_the_sql_model(tmp_path: Path):
 def test_awkward_spellings_give_the_same_version_as_sql(tmp_path: Path):
     """Values DuckDB reads the same way must hash the same way: ' 70 ', 70.0, .5, TRUE,
     quoted text with separators, and a rounding case beyond 4 decimals."""
-    project = project_copy(tmp_path)
+    project = copy_project(tmp_path)
     seeds = project / "seeds" / "definitions"
 
     def profiles(rows):
@@ -130,10 +121,35 @@ def test_any_change_of_a_definition_value_changes_the_version(tmp_path: Path):
     assert definition_version(seeds) != before
 
 
-def test_untyped_definition_column_is_refused(tmp_path: Path):
-    seeds = tmp_path / "seeds"
-    shutil.copytree(PROJECT_DIR / "seeds" / "definitions", seeds)
-    yml = seeds / "_definitions__seeds.yml"
-    yml.write_text(yml.read_text().replace('weight: "decimal(18,4)"', "weightx: double"))
+def test_untyped_definition_column_is_refused():
+    manifest = copy.deepcopy(dict(load_manifest(prepare())))
+    seed = manifest["nodes"]["seed.customer_health.health_pillar_weights"]
+    del seed["config"]["column_types"]["weight"]
     with pytest.raises(ValueError, match="column_types"):
-        definition_version(seeds)
+        definition_version(PROJECT_DIR / "seeds" / "definitions", manifest=manifest)
+
+
+def test_the_definition_seeds_are_the_ones_declared_in_their_yaml_meta():
+    seeds = {seed.name: seed.part for seed in definition_seeds(load_manifest(prepare()))}
+    assert seeds == {
+        "health_pillar_weights": "scoring",
+        "health_profile_indicators": "scoring",
+        "health_profile_rules": "scoring",
+        "health_profiles": "scoring",
+        "hierarchy_band_rules": "scoring",
+        "product_features": "indicators",
+    }
+
+
+def test_part_versions_equal_the_sql_model(tmp_path: Path):
+    project = copy_project(tmp_path)
+    sql_definition_version(project, tmp_path)
+    with duckdb.connect(str(tmp_path / "definitions.duckdb"), read_only=True) as connection:
+        indicators, scoring = connection.execute(
+            "select indicators_definition_version, scoring_definition_version "
+            "from intermediate.int_health_definition_version"
+        ).fetchone()
+    seeds = PROJECT_DIR / "seeds" / "definitions"
+    assert definition_version(seeds, part="indicators") == indicators
+    assert definition_version(seeds, part="scoring") == scoring
+    assert indicators != scoring

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from healthgen.catalog import FEATURE_CATALOG, PRODUCTS, SESSION_EVENT
-from healthgen import main
+from healthgen.__main__ import main
 from healthgen.generator import generate
 
 END = dt.date(2026, 6, 30)
