@@ -98,14 +98,19 @@ def serving_dir() -> Path:
     return project_path(env_text("HEALTH_SERVING_DIR", "serving"))
 
 
+def dbt_project_dir() -> Path:
+    """The dbt project (HEALTH_DBT_PROJECT_DIR, default: this repository)."""
+    return project_path(env_text("HEALTH_DBT_PROJECT_DIR", str(PROJECT_DIR)))
+
+
 def manifest_path() -> Path:
     """dbt's manifest, prepared by `make manifest` (HEALTH_DBT_MANIFEST overrides it)."""
-    return project_path(env_text("HEALTH_DBT_MANIFEST", "target/manifest.json"))
+    return project_path(env_text("HEALTH_DBT_MANIFEST", str(dbt_project_dir() / "target" / "manifest.json")))
 
 
 def seeds_dir() -> Path:
-    """The health definition seeds (HEALTH_SEEDS_DIR, default seeds/definitions)."""
-    return project_path(env_text("HEALTH_SEEDS_DIR", "seeds/definitions"))
+    """The health definition seeds (HEALTH_SEEDS_DIR, default <dbt project>/seeds/definitions)."""
+    return project_path(env_text("HEALTH_SEEDS_DIR", str(dbt_project_dir() / "seeds" / "definitions")))
 
 
 def dbt_executable() -> str:
@@ -128,8 +133,8 @@ def dbt_executable() -> str:
 def dbt_env(**overrides: str) -> dict[str, str]:
     """The environment of a dbt subprocess: this one, with the project's profile and path."""
     env = dict(os.environ)
-    env.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
-    env.setdefault("DBT_PROJECT_DIR", str(PROJECT_DIR))
+    env.setdefault("DBT_PROFILES_DIR", str(dbt_project_dir()))
+    env["DBT_PROJECT_DIR"] = str(dbt_project_dir())
     env["HEALTH_DUCKDB_PATH"] = str(warehouse_path())
     env.update(overrides)
     return env
@@ -150,7 +155,7 @@ def _parse_time(text: str) -> tuple[int, int]:
 class Settings:
     """Everything the orchestration reads from the environment, read once per load."""
 
-    project_dir: Path
+    project_dir: Path  # the dbt project
     manifest_path: Path
     duckdb_path: Path
     serving_dir: Path
@@ -190,7 +195,7 @@ def load_settings() -> Settings:
     schedule_time = env_text("HEALTH_SCHEDULE_TIME", "02:30")
     _parse_time(schedule_time)
     return Settings(
-        project_dir=PROJECT_DIR,
+        project_dir=dbt_project_dir(),
         manifest_path=manifest_path(),
         duckdb_path=duckdb_path,
         serving_dir=serving_dir(),

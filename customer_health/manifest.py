@@ -46,8 +46,9 @@ def load_manifest(path: Path | None = None) -> Mapping[str, Any]:
     return _read(str(path), path.stat().st_mtime_ns)
 
 
-def files_newer_than(manifest_path: Path, project_dir: Path = config.PROJECT_DIR) -> list[Path]:
+def files_newer_than(manifest_path: Path, project_dir: Path | None = None) -> list[Path]:
     """dbt files changed after the manifest was prepared (a cheap stat walk, no parsing)."""
+    project_dir = project_dir or config.dbt_project_dir()
     if not manifest_path.exists():
         return []
     prepared_at = manifest_path.stat().st_mtime
@@ -68,7 +69,7 @@ def prepare(path: Path | None = None, quiet: bool = True) -> Path:
         command.append("--quiet")
     completed = subprocess.run(
         command,
-        cwd=config.PROJECT_DIR,
+        cwd=config.dbt_project_dir(),
         env=config.dbt_env(HEALTH_DBT_TARGET="lint"),
         capture_output=True,
         text=True,

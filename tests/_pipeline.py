@@ -59,9 +59,7 @@ def pipeline_env(
                 os.environ[key] = value
 
 
-def run_pipeline(
-    job_name: str, start: dt.date | None = None, end: dt.date | None = None, **tags: str
-) -> Any:
+def run_pipeline(job_name: str, start: dt.date | None = None, end: dt.date | None = None, **tags: str) -> Any:
     """One in-process run of `job_name` on fresh Definitions (call inside pipeline_env)."""
     from dagster import DagsterInstance
 

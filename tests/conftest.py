@@ -78,9 +78,7 @@ def run_dbt(
         "--log-path",
         str(work_dir / "logs"),
     ]
-    completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"dbt {' '.join(args)} failed ({completed.returncode}):\n"

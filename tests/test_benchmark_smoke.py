@@ -16,7 +16,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     completed = subprocess.run(
         [sys.executable, "benchmarks/run.py", "--smoke", "--output-dir", str(tmp_path)],
-        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900, check=False,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     report = json.loads((tmp_path / "smoke.json").read_text())
@@ -34,7 +38,9 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         assert phase["peak_memory_mib"] > 0
         assert phase["cpu_seconds"] > 0
     assert set(report["ratios"]) >= {
-        "recalculation / scan floor", "separate single-day runs / one run", "daily run / recalculation",
+        "recalculation / scan floor",
+        "separate single-day runs / one run",
+        "daily run / recalculation",
     }
     markdown = (tmp_path / "smoke.md").read_text()
     assert "| phase | wall s |" in markdown and report["commit"] in markdown

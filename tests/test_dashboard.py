@@ -98,9 +98,7 @@ def serving(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
     finally:
         has_dim.close()
     if not dim_built:  # dim_account is still behind a var: build it for the names and tree
-        variables = window_vars(
-            built_warehouse.start_date, built_warehouse.end_date
-        )
+        variables = window_vars(built_warehouse.start_date, built_warehouse.end_date)
         run_dbt(["run", "-s", "dim_account", "--vars", variables], warehouse, work)
     return Serving(_publish(warehouse, work / "serving"), built_warehouse.end_date)
 

@@ -32,9 +32,7 @@ def set_field(rows, match: dict, **changes):
 def build_definitions(project: Path, tmp_path: Path):
     duckdb_path = tmp_path / "definitions.duckdb"
     run_dbt_in(project, ["seed", "--select", "tag:health_definitions"], duckdb_path)
-    return run_dbt_in(
-        project, ["run", "--select", *DEFINITION_MODELS], duckdb_path, check=False
-    )
+    return run_dbt_in(project, ["run", "--select", *DEFINITION_MODELS], duckdb_path, check=False)
 
 
 def test_sound_definitions_build(tmp_path):
@@ -51,14 +49,16 @@ def test_every_error_class_is_reported_with_its_row(tmp_path):
         lambda rows: set_field(
             set_field(
                 set_field(
-                    set_field(
-                        rows, {"profile_id": "mid_market", "indicator_id": "nps"}, weight="-5"
-                    ),
-                    {"profile_id": "default", "indicator_id": "nps"}, indicator_id="vibes",
+                    set_field(rows, {"profile_id": "mid_market", "indicator_id": "nps"}, weight="-5"),
+                    {"profile_id": "default", "indicator_id": "nps"},
+                    indicator_id="vibes",
                 ),
-                {"profile_id": "digital_smb", "indicator_id": "support_burden"}, pillar="karma",
+                {"profile_id": "digital_smb", "indicator_id": "support_burden"},
+                pillar="karma",
             ),
-            {"profile_id": "renewal_window", "indicator_id": "nps"}, poor_value="40", good_value="40",
+            {"profile_id": "renewal_window", "indicator_id": "nps"},
+            poor_value="40",
+            good_value="40",
         ),
     )
     # All indicator weights of one pillar zero, all pillar weights of a profile zero.

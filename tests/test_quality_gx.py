@@ -77,7 +77,12 @@ def test_suites_pass_on_a_clean_build_none_skipped_with_data_docs(built_warehous
     )
     assert result.success, result.summary()
     tables = {s.table for s in result.suites}
-    assert {"fct_account_health_daily", "fct_indicator_scores_daily", "dq_rejected_rows", "dim_account"} <= tables
+    assert {
+        "fct_account_health_daily",
+        "fct_indicator_scores_daily",
+        "dq_rejected_rows",
+        "dim_account",
+    } <= tables
     window = [s for s in result.suites if s.suite == "marts__fct_account_health_daily"]
     assert len(window) == 1 and window[0].evaluated == 4 and window[0].passed == 4
     assert all(s.evaluated > 0 for s in result.suites), "a suite that evaluated nothing counts as a failure"
@@ -162,7 +167,16 @@ def test_violations_of_what_gx_owns_make_the_checkpoints_fail(built_warehouse, g
         assert not all(stored["success"] for stored in stored_results(gx_root, suite))
 
     # the command line exits non-zero on the same data
-    args = ["--duckdb-path", str(path), "--suite", "marts", "--start-date", str(start), "--end-date", str(end)]
+    args = [
+        "--duckdb-path",
+        str(path),
+        "--suite",
+        "marts",
+        "--start-date",
+        str(start),
+        "--end-date",
+        str(end),
+    ]
     assert quality_main(args) == 1
 
 

@@ -69,7 +69,11 @@ def test_conservation_test_fails_when_staging_drops_rows(built_warehouse, tmp_pa
     sql = model.read_text()
     assert "and rejection_reason is null" in sql
     # A "harmless" filter that silently loses contacts without a title.
-    model.write_text(sql.replace("and rejection_reason is null", "and rejection_reason is null\n        and title is not null"))
+    model.write_text(
+        sql.replace(
+            "and rejection_reason is null", "and rejection_reason is null\n        and title is not null"
+        )
+    )
 
     failing = conservation_run(project, duckdb_path)
     assert failing.returncode != 0

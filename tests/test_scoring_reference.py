@@ -71,8 +71,7 @@ def test_every_score_row_matches_the_reference(marts):
         (row["profile_id"], row["indicator_id"]): row for row in read_seed("health_profile_indicators")
     }
     pillar_weight = {
-        (row["profile_id"], row["pillar"]): float(row["weight"])
-        for row in read_seed("health_pillar_weights")
+        (row["profile_id"], row["pillar"]): float(row["weight"]) for row in read_seed("health_pillar_weights")
     }
 
     # Nominal weights from the seeds alone.
@@ -99,14 +98,19 @@ def test_every_score_row_matches_the_reference(marts):
             assert pillar == d["pillar"]
             assert is_missing == (raw is None)
             ref = indicator_score(
-                raw, d["scoring_method"], float(d["poor_value"]), float(d["good_value"]),
+                raw,
+                d["scoring_method"],
+                float(d["poor_value"]),
+                float(d["good_value"]),
                 d["missing_policy"],
             )
             if not close(ref, score):
                 mismatches.append(f"{account} {day} {ind}: score {score} != {ref}")
             ref_nominal = (
-                pillar_weight[(profile, pillar)] / profile_pillar_total[profile]
-                * float(d["weight"]) / indicator_weight_per_pillar[(profile, pillar)]
+                pillar_weight[(profile, pillar)]
+                / profile_pillar_total[profile]
+                * float(d["weight"])
+                / indicator_weight_per_pillar[(profile, pillar)]
             )
             if not close(ref_nominal, nominal):
                 mismatches.append(f"{account} {day} {ind}: nominal {nominal} != {ref_nominal}")
@@ -119,9 +123,7 @@ def test_every_score_row_matches_the_reference(marts):
             pillar_scores[pillar] = sum(w * s for w, s in members) / total if total > 0 else None
         used = {p: pillar_weight[(profile, p)] for p, s in pillar_scores.items() if s is not None}
         used_total = sum(used.values())
-        health = (
-            sum(w * pillar_scores[p] for p, w in used.items()) / used_total if used_total > 0 else None
-        )
+        health = sum(w * pillar_scores[p] for p, w in used.items()) / used_total if used_total > 0 else None
         # Effective weights: pillar share among scored pillars x weight share within pillar.
         for _, _, ind, _, _, _, _, _, effective, _ in rows:
             p, w, s, _, _ = scores[ind]

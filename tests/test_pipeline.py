@@ -1,0 +1,485 @@
+"""The production pipeline (orchestration/): the Dagster code location is the system.
+
+A real Dagster instance in a temporary DAGSTER_HOME, the real dbt CLI, Great Expectations
+checkpoints, DuckDB files: the session's warehouse (tests/conftest.py, built by this very
+pipeline) is copied by each test that writes, with its serving copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from _pipeline import PROJECT_DIR, assert_success, pipeline_env, run_pipeline
+from conftest import BUILD_NOW, copy_project, generate
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    build_schedule_context,
+    build_sensor_context,
+)
+
+from customer_health import serving
+from customer_health.definitions import definition_version
+from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from orchestration.run import failure_messages
+
+POOL = "duckdb_warehouse"
+FCT_HEALTH = AssetKey(["marts", "fct_account_health_daily"])
+PUBLICATION = AssetKey(["serving", "health_marts"])
+DAILY_MODELS = [
+    FCT_HEALTH,
+    AssetKey(["marts", "fct_indicator_scores_daily"]),
+    AssetKey(["intermediate", "int_product_activity_daily"]),
+    AssetKey(["intermediate", "int_account_days"]),
+    AssetKey(["intermediate", "int_account_health_scores"]),
+]
+UNPARTITIONED = [
+    AssetKey(["definitions", "health_profiles"]),
+    AssetKey(["staging", "stg_crm__accounts"]),
+    AssetKey(["intermediate", "int_health_definition_version"]),
+    AssetKey(["marts", "fct_health_alerts"]),
+    PUBLICATION,
+]
+
+
+def copy_world(built_warehouse, tmp_path: Path) -> Path:
+    """A writable copy of the session warehouse and its serving copy under tmp_path."""
+    warehouse = built_warehouse.copy_to(tmp_path)
+    shutil.copytree(built_warehouse.serving_dir, tmp_path / "serving", symlinks=True)
+    return warehouse
+
+
+def build_defs():
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()
+
+
+def dbt_commands(instance: DagsterInstance, run_id: str) -> list[str]:
+    return [
+        entry.user_message
+        for entry in instance.all_logs(run_id)
+        if entry.user_message.startswith("Running dbt command")
+    ]
+
+
+def day_counts(path: Path, table: str) -> dict[dt.date, int]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return dict(connection.execute(f"select as_of_date, count(*) from {table} group by 1").fetchall())
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+def test_definitions_load_and_validate_without_the_venv_on_path(built_warehouse, tmp_path):
+    warehouse = copy_world(built_warehouse, tmp_path)
+    with pipeline_env(warehouse, tmp_path) as env:
+        defs = build_defs()
+        repository = defs.get_repository_def()
+        graph = repository.asset_graph
+        for key in DAILY_MODELS:
+            node = graph.get(key)
+            assert isinstance(node.partitions_def, DailyPartitionsDefinition), key
+            assert node.backfill_policy is not None and node.backfill_policy.max_partitions_per_run is None
+        for key in UNPARTITIONED:
+            assert graph.get(key).partitions_def is None, key
+        assert graph.get(AssetKey(["marts", "dq_rejected_rows"])).group_name == "quality"
+        assert graph.get(AssetKey(["raw", "product", "tracks"])).group_name == "raw"
+
+        checks = {(key.asset_key, key.name): graph.get_check_spec(key) for key in graph.asset_check_keys}
+        gx = checks[(FCT_HEALTH, "great_expectations")]
+        assert gx.blocking, "the mart checks gate the publication"
+        assert not checks[(AssetKey(["raw", "crm", "account"]), "load_profile")].blocking
+        assert any(asset == FCT_HEALTH and name != "great_expectations" for asset, name in checks), (
+            "dbt tests"
+        )
+        # The publication sits below every public mart; alert delivery below the publication.
+        publication_parents = graph.get(PUBLICATION).parent_keys
+        assert {FCT_HEALTH, AssetKey(["marts", "fct_hierarchy_health_daily"])} <= publication_parents
+        assert PUBLICATION in graph.get(AssetKey(["alerting", "health_alert_delivery"])).parent_keys
+
+        ops = {
+            assets_def.node_def.name: assets_def.node_def.pool
+            for assets_def in repository.assets_defs_by_key.values()
+            if assets_def.is_executable
+        }
+        for op in (
+            "health_upstream_dbt",
+            "health_daily_dbt",
+            "health_downstream_dbt",
+            "serving__health_marts",
+        ):
+            assert ops[op] == POOL, op
+        assert defs.resolve_schedule_def("health_daily_schedule")
+        assert defs.resolve_sensor_def("health_definition_change_sensor")
+
+        # Loads in a fresh process whose PATH does not hold the venv (as `make dagster` runs it).
+        venv_bin = str(Path(sys.executable).parent)
+        path = os.pathsep.join(
+            p for p in env.get("PATH", os.environ["PATH"]).split(os.pathsep) if p != venv_bin
+        )
+        completed = subprocess.run(
+            [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
+            cwd=PROJECT_DIR,
+            env={**os.environ, "PATH": path},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+        assert shutil.which("dbt", path=path) is None or venv_bin not in path
+
+
+def test_the_scheduled_job_on_a_fresh_warehouse_publishes_that_day(tmp_path):
+    """The schedule's job, one partition, raw data only: that day is built, checked, published."""
+    warehouse = tmp_path / "fresh.duckdb"
+    day = dt.date(2026, 10, 31)
+    generate(warehouse, accounts=40, days=150, bad_rows_rate=0.02)
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW):
+        defs = build_defs()
+        schedule = defs.resolve_schedule_def("health_daily_schedule")
+        tick = schedule.evaluate_tick(
+            build_schedule_context(
+                instance=DagsterInstance.get(),
+                scheduled_execution_time=dt.datetime(2026, 11, 1, 2, 30, tzinfo=dt.UTC),
+                repository_def=defs.get_repository_def(),
+            )
+        )
+        [request] = tick.run_requests
+        assert request.partition_key == day.isoformat()
+        result = defs.resolve_job_def(schedule.job_name).execute_in_process(
+            instance=DagsterInstance.get(), partition_key=request.partition_key, tags=request.tags
+        )
+        assert_success(result)
+    current = tmp_path / "serving" / "current.duckdb"
+    assert current.is_symlink()
+    with duckdb.connect(str(current), read_only=True) as connection:
+        for table in ("fct_account_health_daily", "fct_hierarchy_health_daily"):
+            days = connection.execute(f"select as_of_date, count(*) from marts.{table} group by 1").fetchall()
+            assert [d for d, _ in days] == [day] and days[0][1] > 0, (table, days)
+        with duckdb.connect(str(warehouse), read_only=True) as source:
+            expected = source.execute(serving.content_hash_sql("marts.fct_account_health_daily")).fetchone()
+        assert (
+            connection.execute(serving.content_hash_sql("marts.fct_account_health_daily")).fetchone()
+            == expected
+        )
+
+
+def test_a_failing_blocking_check_fails_the_run_and_keeps_the_publication(built_warehouse, tmp_path):
+    """A day before any customer: dbt writes no rows for it, the blocking GX check on the
+    window says so, the run fails with that message, nothing is published or delivered."""
+    warehouse = copy_world(built_warehouse, tmp_path)
+    before = serving.current_path(tmp_path / "serving")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        first_start = connection.execute(
+            "select min(active_from_date) from intermediate.int_subscription_items_enriched"
+        ).fetchone()[0]
+    empty_day = first_start - dt.timedelta(days=10)
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW, HEALTH_PARTITIONS_START="2000-01-01"):
+        result = run_pipeline("health_daily_job", empty_day, empty_day)
+    assert not result.success
+    messages = "\n".join(failure_messages(result))
+    assert "great_expectations on marts/fct_account_health_daily failed" in messages
+    assert "The run wrote rows" in messages or "expect_table_row_count" in messages
+    skipped = {
+        event.step_key for event in result.all_events if event.event_type == DagsterEventType.STEP_SKIPPED
+    } | {
+        event.step_key
+        for event in result.all_events
+        if event.event_type == DagsterEventType.ENGINE_EVENT and "Not executing" in (event.message or "")
+    }
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert PUBLICATION not in materialized and "serving__health_marts" in skipped
+    assert serving.current_path(tmp_path / "serving") == before
+
+
+def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_warehouse, tmp_path):
+    """A dbt test (health_score within 0-100) is a blocking check too: the step fails."""
+    project = copy_project(tmp_path)
+    model = project / "models" / "marts" / "health" / "fct_account_health_daily.sql"
+    sql = model.read_text()
+    injected = (
+        "        case when current_scores.account_id = (select min(account_id) from current_scores)\n"
+        "            then 140.0 else current_scores.health_score end as health_score,\n"
+    )
+    assert "        current_scores.health_score,\n" in sql
+    model.write_text(sql.replace("        current_scores.health_score,\n", injected, 1))
+    warehouse = copy_world(built_warehouse, tmp_path)
+    before = serving.current_path(tmp_path / "serving")
+    day = built_warehouse.end_date
+    with pipeline_env(
+        warehouse,
+        tmp_path,
+        now=BUILD_NOW,
+        HEALTH_DBT_PROJECT_DIR=str(project),
+        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+    ):
+        from customer_health.manifest import prepare
+
+        prepare()
+        result = run_pipeline("health_daily_job", day, day)
+    assert not result.success
+    messages = "\n".join(failure_messages(result))
+    assert "health_daily_dbt" in messages and "health_score" in messages, messages
+    assert serving.current_path(tmp_path / "serving") == before
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def test_a_range_is_one_dbt_invocation_and_rewrites_only_those_days(built_warehouse, tmp_path):
+    warehouse = copy_world(built_warehouse, tmp_path)
+    end = built_warehouse.end_date
+    window = [end - dt.timedelta(days=offset) for offset in (2, 1, 0)]
+    untouched = [end - dt.timedelta(days=offset) for offset in (5, 4, 3)]
+    before = day_counts(warehouse, "marts.fct_account_health_daily")
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "update marts.fct_account_health_daily set top_reasons = 'tampered' where as_of_date >= ?",
+            [untouched[0]],
+        )
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW):
+        result = run_pipeline("health_recalculation_job", window[0], window[-1])
+        assert_success(result)
+        commands = dbt_commands(DagsterInstance.get(), result.run_id)
+    daily = [command for command in commands if "--selector health_daily" in command]
+    assert len(daily) == 1, commands
+    expected_vars = json.dumps(
+        {"health_start_date": window[0].isoformat(), "health_end_date": window[-1].isoformat()}
+    )
+    assert all(expected_vars in command for command in commands), (
+        "one window, passed the same way to every dbt op"
+    )
+    partitions = {
+        event.partition
+        for event in result.get_asset_materialization_events()
+        if event.asset_key == FCT_HEALTH
+    }
+    assert partitions == {day.isoformat() for day in window}
+    assert day_counts(warehouse, "marts.fct_account_health_daily") == before
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tampered = {
+            day
+            for (day,) in connection.execute(
+                "select distinct as_of_date from marts.fct_account_health_daily where top_reasons = 'tampered'"
+            ).fetchall()
+        }
+    assert tampered == set(untouched), "only the window's days were rewritten"
+
+
+# --------------------------------------------------------------------------- sensor
+
+
+def _change_a_weight(seeds: Path) -> None:
+    path = seeds / "health_pillar_weights.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["weight"] = str(float(rows[0]["weight"]) + 5)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_definition_change_recalculates_history_once_end_to_end(built_warehouse, tmp_path):
+    """Seed change -> the sensor's request is run -> every day of the window carries the new
+    version and the changed scores -> the next tick skips."""
+    project = copy_project(tmp_path)
+    seeds = project / "seeds" / "definitions"
+    original = definition_version(seeds)
+    _change_a_weight(seeds)
+    changed = definition_version(seeds)
+    assert changed != original
+    warehouse = copy_world(built_warehouse, tmp_path)
+    scores_before = dict(
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute("select account_id || as_of_date, health_score from marts.fct_account_health_daily")
+        .fetchall()
+    )
+    days = 5
+    with pipeline_env(
+        warehouse,
+        tmp_path,
+        now=BUILD_NOW,
+        HEALTH_DBT_PROJECT_DIR=str(project),
+        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+        HEALTH_RECALCULATION_DAYS=str(days),
+    ):
+        from customer_health.manifest import prepare
+
+        prepare()
+        defs = build_defs()
+        instance = DagsterInstance.get()
+        sensor = defs.resolve_sensor_def("health_definition_change_sensor")
+        first = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
+        [request] = first.run_requests
+        start = dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_START_TAG])
+        end = dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_END_TAG])
+        assert (start, end) == (
+            built_warehouse.end_date - dt.timedelta(days=days - 1),
+            built_warehouse.end_date,
+        )
+        assert request.tags["health/definition_version"] == changed
+        assert request.tags["health/previous_definition_version"] == original
+        result = defs.resolve_job_def(sensor.job_name).execute_in_process(
+            instance=instance, tags=request.tags
+        )
+        assert_success(result)
+        again = sensor.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=first.cursor, resources=defs.resources)
+        )
+        assert again.run_requests == [] and "stamped on all" in (again.skip_message or "")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        versions = dict(
+            connection.execute(
+                "select as_of_date, min(definition_version) from marts.fct_account_health_daily "
+                "group by 1 having count(distinct definition_version) = 1"
+            ).fetchall()
+        )
+        after = dict(
+            connection.execute(
+                "select account_id || as_of_date, health_score from marts.fct_account_health_daily "
+                "where as_of_date >= ?",
+                [start],
+            ).fetchall()
+        )
+        published = serving.publication_info(tmp_path / "serving")["definition_version"]
+    assert {day for day, version in versions.items() if version == changed} == {
+        start + dt.timedelta(days=offset) for offset in range(days)
+    }
+    assert all(versions[day] == original for day in versions if day < start), "days before stay as they were"
+    assert sum(abs(after[key] - scores_before[key]) > 1e-9 for key in after if after[key] is not None) > 0
+    assert published == changed
+
+
+def test_the_sensor_skips_while_a_writer_holds_the_warehouse_or_the_pool(built_warehouse, tmp_path):
+    project = copy_project(tmp_path)
+    _change_a_weight(project / "seeds" / "definitions")
+    warehouse = copy_world(built_warehouse, tmp_path)
+    with pipeline_env(warehouse, tmp_path, HEALTH_SEEDS_DIR=str(project / "seeds" / "definitions")):
+        defs = build_defs()
+        instance = DagsterInstance.get()
+        sensor = defs.resolve_sensor_def("health_definition_change_sensor")
+        writer = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import duckdb, sys\nc = duckdb.connect({str(warehouse)!r})\nprint('locked', flush=True)\n"
+                "sys.stdin.readline()\n",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert writer.stdout is not None and writer.stdout.readline().strip() == "locked"
+            locked = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
+        finally:
+            writer.communicate("done\n", timeout=30)
+        assert locked.run_requests == [] and "locked" in (locked.skip_message or "")
+        assert locked.cursor is None, "a skipped tick does not consume the change"
+
+        # A run holding the warehouse pool: the tick does not even open the file.
+        instance.event_log_storage.set_concurrency_slots(POOL, 1)
+        claim = instance.event_log_storage.claim_concurrency_slot(POOL, "some-run", "some-step")
+        assert claim.is_claimed
+        try:
+            busy = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
+        finally:
+            instance.event_log_storage.free_concurrency_slots_for_run("some-run")
+        assert busy.run_requests == [] and POOL in (busy.skip_message or "")
+        retry = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
+        assert len(retry.run_requests) == 1, "the next free tick requests the recalculation"
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def test_schedule_tick_targets_the_previous_day(built_warehouse, tmp_path):
+    with pipeline_env(
+        built_warehouse.path, tmp_path, HEALTH_SCHEDULE_TIME="06:15", HEALTH_SCHEDULE_TIMEZONE="Europe/Paris"
+    ):
+        defs = build_defs()
+        schedule = defs.resolve_schedule_def("health_daily_schedule")
+        assert schedule.cron_schedule == "15 6 * * *"
+        assert schedule.execution_timezone == "Europe/Paris"
+        assert schedule.job_name == "health_daily_job"
+        paris = ZoneInfo("Europe/Paris")
+        cases = {
+            dt.datetime(2026, 11, 22, 6, 15, tzinfo=paris): "2026-11-21",
+            dt.datetime(2026, 1, 1, 6, 15, tzinfo=paris): "2025-12-31",
+            # 00:30 in Paris is still the previous UTC day: its last complete day is two back.
+            dt.datetime(2026, 3, 1, 0, 30, tzinfo=paris): "2026-02-27",
+        }
+        for tick_time, partition in cases.items():
+            data = schedule.evaluate_tick(
+                build_schedule_context(
+                    instance=DagsterInstance.get(),
+                    scheduled_execution_time=tick_time,
+                    repository_def=defs.get_repository_def(),
+                )
+            )
+            assert [request.partition_key for request in data.run_requests] == [partition]
+
+
+# --------------------------------------------------------------------------- one writer
+
+
+@pytest.mark.parametrize("runs", [2])
+def test_runs_started_together_queue_on_the_warehouse_pool(built_warehouse, tmp_path, runs):
+    warehouse = copy_world(built_warehouse, tmp_path)
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW) as env:
+        command = [
+            sys.executable,
+            "-m",
+            "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "orchestration.definitions",
+            "--select",
+            "marts/fct_health_alerts",
+        ]
+        processes = [
+            subprocess.Popen(
+                command,
+                cwd=PROJECT_DIR,
+                env={**os.environ, **env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(runs)
+        ]
+        outputs = [process.communicate(timeout=600)[0] for process in processes]
+        for process, output in zip(processes, outputs, strict=True):
+            assert process.returncode == 0, output[-5000:]
+        instance = DagsterInstance.get()
+        dagster_runs = instance.get_runs(limit=runs)
+        assert len(dagster_runs) == runs and all(run.is_success for run in dagster_runs)
+        windows = []
+        for dagster_run in dagster_runs:
+            times = {
+                entry.dagster_event.event_type: entry.timestamp
+                for entry in instance.all_logs(dagster_run.run_id)
+                if entry.dagster_event is not None
+                and entry.dagster_event.event_type
+                in (DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS)
+            }
+            windows.append((times[DagsterEventType.STEP_START], times[DagsterEventType.STEP_SUCCESS]))
+        windows.sort()
+        assert windows[0][1] <= windows[1][0], f"steps overlapped: {windows}"
+        limits = {pool.name: pool.limit for pool in instance.event_log_storage.get_pool_limits()}
+        assert limits.get(POOL) == 1
