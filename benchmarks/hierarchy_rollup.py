@@ -29,7 +29,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from customer_health.config import PROJECT_DIR, dbt_executable  # noqa: E402
+
 END_DATE = dt.date(2026, 10, 31)
 CHANGE_DAYS = 30
 MODELS = [
@@ -174,9 +176,8 @@ def run_dbt(args: list[str], duckdb_path: Path, work: Path) -> tuple[float, floa
             "HEALTH_DBT_TARGET": "dev",
         }
     )
-    dbt = Path(sys.executable).with_name("dbt")
     command = [
-        str(dbt) if dbt.exists() else "dbt",
+        dbt_executable(),
         *args,
         "--target-path",
         str(work / "target"),

@@ -1,7 +1,9 @@
 """Benchmark suite: how fast, how big, and how close to the floor.
 
-For one size, generates data, runs each phase as a separate process (the real dbt CLI),
-and writes a JSON and a Markdown report: phase, wall seconds, CPU seconds, rows processed,
+For one size, generates data, runs each phase as a separate process (the production
+pipeline: a job of the Dagster code location, `python -m orchestration.run`, with the real
+dbt CLI, the Great Expectations checks and the publication), and writes a JSON and a
+Markdown report: phase, wall seconds, CPU seconds, rows processed,
 rows/s, peak memory of the process tree (sum of the RSS of every process in the phase's
 process group, sampled every 0.1 s), the load average, and the slowest dbt nodes of each
 phase (from run_results.json).
@@ -19,9 +21,8 @@ the scan floor (DuckDB alone aggregating product.tracks by account and day once,
 SQL, no dbt); the weekly models (churn model training). Ratios in the same run:
 recalculation / scan floor, separate runs / one run, daily run / recalculation.
 
-The daily, recalculation and single-day runs are what the scheduler runs: `dbt run
---exclude tag:weekly` with the window in HEALTH_START_DATE / HEALTH_END_DATE (which keeps
-dbt's partial parse; see macros/health_window.sql).
+The daily, recalculation and single-day runs are what the scheduler runs: the jobs
+health_daily_job / health_recalculation_job over the window's partitions (one run each).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))  # run as a script: the project's packages
 RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -135,37 +137,24 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
     return wall, peak / 2**20, _children_cpu_seconds() - cpu_before
 
 
-def slowest_nodes(work: Path, top: int = 8) -> list[tuple[str, float]]:
-    """The slowest nodes of the last dbt invocation (its run_results.json)."""
-    path = work / "target" / "run_results.json"
-    if not path.exists():
-        return []
-    results = json.loads(path.read_text())["results"]
-    timed = sorted(
-        ((r["unique_id"].split(".")[-1], float(r["execution_time"])) for r in results),
-        key=lambda item: item[1],
-        reverse=True,
-    )
+def slowest_nodes(work: Path, since: float, top: int = 8) -> list[tuple[str, float]]:
+    """The slowest dbt nodes of a phase: every run_results.json its dbt invocations wrote
+    (dagster-dbt gives each invocation its own target directory under DBT_TARGET_PATH)."""
+    timed: list[tuple[str, float]] = []
+    for path in (work / "target").rglob("run_results.json"):
+        if path.stat().st_mtime >= since:
+            timed += [
+                (r["unique_id"].split(".")[-1], float(r["execution_time"]))
+                for r in json.loads(path.read_text())["results"]
+            ]
+    timed.sort(key=lambda item: item[1], reverse=True)
     return [(name, round(seconds, 2)) for name, seconds in timed[:top]]
 
 
-def dbt_command(args: list[str], work: Path) -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt),
-        *args,
-        "--target-path",
-        str(work / "target"),
-        "--log-path",
-        str(work / "logs"),
-        "--quiet",
-    ]
-
-
-def window(start: dt.date, end: dt.date) -> dict[str, str]:
-    """The run's window as environment variables (macros/health_window.sql): unlike a
-    changed --vars value, they do not force dbt to re-parse the whole project."""
-    return {"HEALTH_START_DATE": str(start), "HEALTH_END_DATE": str(end)}
+def job_command(job: str, start: dt.date | None = None, end: dt.date | None = None) -> list[str]:
+    """One run of a job of the code location, over the partitions start..end."""
+    window = ["--start", str(start), "--end", str(end or start)] if start else []
+    return [sys.executable, "-m", "orchestration.run", job, *window]
 
 
 def count(duckdb_path: Path, sql: str) -> int:
@@ -191,10 +180,6 @@ def git_commit() -> str:
         return "unknown"
 
 
-# What the daily schedule runs: everything but the weekly models (churn model training),
-# as Dagster's health_daily_job and health_recalculation_job do.
-DAILY_SELECTION = ["--exclude", "tag:weekly"]
-
 SCAN_FLOOR_SQL = """
 select count(*) from (
     select u.account_id, cast(t."timestamp" as date) as day, count(*) as events,
@@ -216,12 +201,22 @@ def benchmark(args: argparse.Namespace) -> Report:
         machine=f"{platform.machine()}, {os.cpu_count()} cores",
         started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
+    from customer_health.manifest import prepare
+
+    prepare()  # the code location reads the manifest
     work = Path(tempfile.mkdtemp(prefix="health-bench-"))
     duckdb_path = work / "bench.duckdb"
     env = dict(os.environ)
     env.update(
         {
             "HEALTH_DUCKDB_PATH": str(duckdb_path),
+            "HEALTH_SERVING_DIR": str(work / "serving"),
+            "DAGSTER_HOME": str(work / "dagster_home"),
+            "DBT_TARGET_PATH": str(work / "target"),
+            "HEALTH_ALERT_OUTBOX_PATH": str(work / "outbox.jsonl"),
+            "HEALTH_ALERT_DELIVERY_LOG": str(work / "deliveries.sqlite"),
+            # The project's clock: the morning after the last day of data.
+            "HEALTH_NOW": f"{end + dt.timedelta(days=1)}T06:00:00",
             "DBT_PROFILES_DIR": str(PROJECT_DIR),
             "DBT_PROJECT_DIR": str(PROJECT_DIR),
             "HEALTH_DBT_TARGET": "dev",
@@ -229,10 +224,9 @@ def benchmark(args: argparse.Namespace) -> Report:
     )
     python = sys.executable
 
-    def phase(
-        name: str, command: list[str], rows: int | None, note: str = "", days: dict[str, str] | None = None
-    ) -> Phase:
-        wall, peak, cpu = run_measured(command, {**env, **(days or {})})
+    def phase(name: str, command: list[str], rows: int | None, note: str = "") -> Phase:
+        since = time.time()
+        wall, peak, cpu = run_measured(command, env)
         result = Phase(
             name,
             round(wall, 2),
@@ -242,8 +236,7 @@ def benchmark(args: argparse.Namespace) -> Report:
             load_average=os.getloadavg()[0],
             cpu_seconds=round(cpu, 1),
         )
-        if Path(command[0]).name == "dbt":
-            result.slowest = slowest_nodes(work)
+        result.slowest = slowest_nodes(work, since)
         report.phases.append(result)
         print(f"{name:<42} {wall:9.1f} s  {peak:8.0f} MiB  {note}", flush=True)
         return result
@@ -273,32 +266,23 @@ def benchmark(args: argparse.Namespace) -> Report:
         report.phases[-1].rows_processed = report.events
 
         recalc_start = end - dt.timedelta(days=args.window_days - 1)
-        build_models = ["--exclude", "resource_type:test", "resource_type:unit_test"]
         full = phase(
             f"full build ({args.window_days}-day window, to {end - dt.timedelta(days=1)})",
-            dbt_command(
-                [
-                    "build",
-                    "--full-refresh",
-                    *build_models,
-                ],
-                work,
+            job_command(
+                "health_recalculation_job", recalc_start - dt.timedelta(days=1), end - dt.timedelta(days=1)
             ),
             report.events,
-            days=window(recalc_start - dt.timedelta(days=1), end - dt.timedelta(days=1)),
         )
         daily = phase(
-            "daily incremental run (1 day)",
-            dbt_command(["run", *DAILY_SELECTION], work),
+            "daily run (1 day)",
+            job_command("health_daily_job", end),
             None,
             "incremental: only the new day",
-            days=window(end, end),
         )
         recalc = phase(
             f"{args.window_days}-day recalculation (one run)",
-            dbt_command(["run", *DAILY_SELECTION], work),
+            job_command("health_recalculation_job", recalc_start, end),
             None,
-            days=window(recalc_start, end),
         )
         rows_scored = count(
             duckdb_path,
@@ -318,8 +302,7 @@ def benchmark(args: argparse.Namespace) -> Report:
         started = time.monotonic()
         peak = cpu_total = 0.0
         for day in sample:
-            command = dbt_command(["run", *DAILY_SELECTION], work)
-            wall, mib, cpu = run_measured(command, {**env, **window(day, day)})
+            wall, mib, cpu = run_measured(job_command("health_daily_job", day), env)
             peak = max(peak, mib)
             cpu_total += cpu
         sampled_wall = time.monotonic() - started
@@ -338,8 +321,7 @@ def benchmark(args: argparse.Namespace) -> Report:
         report.phases.append(separate)
         print(f"{separate.name:<42} {separate.wall_seconds:9.1f} s  {peak:8.0f} MiB  {separate.note}")
 
-        weekly = dbt_command(["run", "--select", "tag:weekly"], work)
-        phase("weekly models (churn model training)", weekly, None)
+        phase("weekly models (churn model training)", job_command("health_weekly_job"), None)
         floor = phase(
             "scan floor (DuckDB: tracks by account and day)",
             [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 
+from customer_health.config import warehouse_path
 from healthgen.generator import default_end_date, generate
 
 
@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "into a DuckDB file. Same arguments => same data.",
     )
     p.add_argument("--duckdb-path",
-                   default=os.environ.get("HEALTH_DUCKDB_PATH", "warehouse/health.duckdb"),
+                   default=str(warehouse_path()),
                    help="DuckDB file to (re)create the raw tables in "
                         "(default: $HEALTH_DUCKDB_PATH or warehouse/health.duckdb)")  # fmt: skip
     p.add_argument("--accounts", type=int, default=300, help="CRM accounts (default 300)")

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 
 @dataclass
@@ -83,11 +80,3 @@ class WebhookServer:
     def alert_ids(self) -> list[str]:
         with self.lock:
             return [request["alert"]["alert_id"] for request in self.requests]
-
-
-@pytest.fixture
-def webhook_server() -> Iterator[WebhookServer]:
-    server = WebhookServer()
-    yield server
-    if hasattr(server, "_httpd"):
-        server.stop()

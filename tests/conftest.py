@@ -15,11 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from _pipeline import assert_success, pipeline_env, run_pipeline
+from _webhook import WebhookServer
 from filelock import FileLock
 
 DAILY_JOB = "health_daily_job"
@@ -164,3 +166,12 @@ def run_dbt_in(
             f"dbt {' '.join(args)} failed ({completed.returncode}):\n{completed.stdout[-6000:]}"
         )
     return completed
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[WebhookServer]:
+    """A Slack-like receiver on 127.0.0.1 (tests/_webhook.py), stopped after the test."""
+    server = WebhookServer()
+    yield server
+    if hasattr(server, "_httpd"):
+        server.stop()

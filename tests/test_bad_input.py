@@ -249,8 +249,7 @@ def test_soft_deletes_are_deleted_not_rejected(con):
 
 
 def test_hierarchy_issues_are_reported(con):
-    if not table_exists(con, "marts", "dq_hierarchy_issues"):
-        pytest.skip("dq_hierarchy_issues is not built yet")
+    assert table_exists(con, "marts", "dq_hierarchy_issues")
     rows = con.execute(
         """
         select p.kind, p.record_id, h.reason
@@ -319,5 +318,5 @@ def test_mart_quality_suites_pass_on_the_dirty_build(dirty, tmp_path):
 
     root = tmp_path / "gxproject"
     shutil.copytree(PROJECT_DIR / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
-    result = quality.validate_marts(dirty, *WINDOW, gx_project_root=root, data_docs=False)
+    result = quality.validate_marts(dirty, *WINDOW, gx_project_root=root)
     assert result.success, result.summary()

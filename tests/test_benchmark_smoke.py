@@ -27,7 +27,7 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     names = [phase["name"] for phase in report["phases"]]
     assert names[0] == "data generation"
     assert any(name.startswith("full build") for name in names)
-    assert "daily incremental run (1 day)" in names
+    assert "daily run (1 day)" in names
     assert any("recalculation" in name for name in names)
     assert any("single-day runs" in name for name in names)
     assert any(name.startswith("weekly models") for name in names)

@@ -14,17 +14,12 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +27,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PROJECT_DIR, Warehouse, run_dbt, window_vars
+from _browser import browser, free_port, http_ok, keep_screenshot, server, wait_until
+from conftest import PROJECT_DIR, Warehouse
 
 APP = PROJECT_DIR / "dashboard" / "app.py"
 PAGES = {
@@ -63,44 +59,14 @@ class Serving:
             con.close()
 
 
-def _publish(warehouse: Path, serving_dir: Path) -> Path:
-    """The serving copy, published the way production does it (customer_health.serving)."""
-    try:
-        from customer_health.serving import publish
-    except ImportError:  # serving module not there yet: copy the public marts plainly
-        target = serving_dir / "serving.duckdb"
-        serving_dir.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target))
-        try:
-            con.execute("attach ? as src (read_only)", [str(warehouse)])
-            con.execute("create schema marts")
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'src' and schema_name = 'marts'"
-            ).fetchall():
-                con.execute(f'create table marts."{name}" as select * from src.marts."{name}"')
-        finally:
-            con.close()
-        return target
-    return Path(publish(warehouse, serving_dir))
-
-
 @pytest.fixture(scope="module")
-def serving(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Serving:
-    work = tmp_path_factory.mktemp("dashboard")
-    warehouse = built_warehouse.copy_to(work)
-    has_dim = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        dim_built = bool(
-            has_dim.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'marts' and table_name = 'dim_account'"
-            ).fetchone()[0]
-        )
-    finally:
-        has_dim.close()
-    if not dim_built:  # dim_account is still behind a var: build it for the names and tree
-        variables = window_vars(built_warehouse.start_date, built_warehouse.end_date)
-        run_dbt(["run", "-s", "dim_account", "--vars", variables], warehouse, work)
-    return Serving(_publish(warehouse, work / "serving"), built_warehouse.end_date)
+def serving(built_warehouse: Warehouse) -> Serving:
+    """The serving copy the pipeline published when it built the session's warehouse."""
+    from customer_health.serving import current_path
+
+    current = current_path(built_warehouse.serving_dir)
+    assert current is not None, "the pipeline published nothing"
+    return Serving(current, built_warehouse.end_date)
 
 
 @pytest.fixture(scope="module")
@@ -262,8 +228,7 @@ def test_hierarchy_walks_down_with_both_methods(serving: Serving, monkeypatch: p
         """,
         [day],
     )
-    if parents.empty:
-        pytest.skip("the generated warehouse has no enterprise with children on the last day")
+    assert not parents.empty, "the test dataset has enterprises with children on its last day"
     root = parents.iloc[0]["account_id"]
     child = serving.sql(
         "select account_id from marts.dim_account where parent_account_id = ? order by account_id limit 1",
@@ -320,90 +285,21 @@ def test_without_a_serving_copy_the_app_says_how_to_publish(tmp_path: Path, monk
 # --- Real browser ---------------------------------------------------------------------------------
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def running_app(serving: Serving, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ, HEALTH_SERVING_PATH=str(serving.path))
-    log = (tmp_path / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    "streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text()[-3000:]
-                )
-            time.sleep(0.3)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    log = tmp_path / "streamlit.log"
+    with server(
+        command, PROJECT_DIR, dict(os.environ, HEALTH_SERVING_PATH=str(serving.path)), log
+    ) as process:
+        wait_until(lambda: http_ok(f"{url}/_stcore/health"), process, 60, "streamlit", log)
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-class DevTools:
-    """The few Chrome DevTools Protocol calls the test needs (over `websockets`, a
-    dependency of streamlit)."""
-
-    def __init__(self, websocket: object) -> None:
-        self._ws = websocket
-        self._next = 0
-
-    def call(self, method: str, **params: object) -> dict:
-        self._next += 1
-        self._ws.send(json.dumps({"id": self._next, "method": method, "params": params}))
-        while True:
-            message = json.loads(self._ws.recv(timeout=30))
-            if message.get("id") == self._next:
-                if "error" in message:
-                    raise AssertionError(f"{method}: {message['error']}")
-                return message.get("result", {})
 
 
 PAGE_STATE = """(() => {
@@ -423,73 +319,21 @@ PAGE_STATE = """(() => {
 
 
 def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):
-    chromium = _chromium()
-    if chromium is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium): the real-browser test needs it")
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
-    browser = subprocess.Popen(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0",
-            "--window-size=1400,1800",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    from websockets.sync.client import connect
-
-    try:
-        port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert browser.poll() is None and time.monotonic() < deadline, "chromium did not start"
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
-            target = next(t for t in json.load(response) if t["type"] == "page")
-        with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=20) as websocket:
-            devtools = DevTools(websocket)
-            devtools.call("Page.enable")
-            started = time.perf_counter()
-            devtools.call("Page.navigate", url=running_app + "/")
-            deadline = time.monotonic() + BROWSER_TIMEOUT
-            while True:
-                result = devtools.call("Runtime.evaluate", expression=PAGE_STATE, returnByValue=True)
-                state = json.loads(result["result"]["value"])
-                assert not state["exceptions"], state["exceptions"]
-                assert not state["errors"], state["errors"]
-                drawn = [c for c in state["charts"] if c[0] > 0 and c[1] > 0]
-                if "Band distribution" in state["text"] and len(drawn) >= 4 and not state["running"]:
-                    break
-                assert time.monotonic() < deadline, (
-                    f"the overview did not finish loading: {state['text'][:2000]}"
-                )
-                time.sleep(0.25)
-            load_seconds = time.perf_counter() - started
-            metrics = devtools.call("Page.getLayoutMetrics")
-            height = int(metrics["cssContentSize"]["height"])
-            shot = devtools.call(
-                "Page.captureScreenshot",
-                format="png",
-                captureBeyondViewport=True,
-                clip={"x": 0, "y": 0, "width": 1400, "height": max(height, 800), "scale": 1},
-            )
-    finally:
-        browser.terminate()
-        try:
-            browser.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            browser.kill()
+    with browser(tmp_path) as devtools:
+        started = time.perf_counter()
+        devtools.call("Page.navigate", url=running_app + "/")
+        deadline = time.monotonic() + BROWSER_TIMEOUT
+        while True:
+            state = json.loads(devtools.evaluate(PAGE_STATE))
+            assert not state["exceptions"], state["exceptions"]
+            assert not state["errors"], state["errors"]
+            drawn = [c for c in state["charts"] if c[0] > 0 and c[1] > 0]
+            if "Band distribution" in state["text"] and len(drawn) >= 4 and not state["running"]:
+                break
+            assert time.monotonic() < deadline, f"the overview did not finish loading: {state['text'][:2000]}"
+            time.sleep(0.25)  # polling the page until it has rendered
+        load_seconds = time.perf_counter() - started
+        png = devtools.screenshot(1400)
 
     text = state["text"]
     assert "Customer health overview" in text
@@ -500,13 +344,6 @@ def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_p
     counts = dict(zip(bands["health_band"], bands["n"], strict=True))
     for band, label in ui_band_labels().items():
         assert f"{label} {counts.get(band, 0):,}" in text
-    png = base64.b64decode(shot["data"])
     assert png.startswith(b"\x89PNG") and len(png) > 20_000, "blank or tiny screenshot"
-    screenshot = tmp_path / "overview.png"
-    screenshot.write_bytes(png)
-    keep = os.environ.get("DASHBOARD_SCREENSHOT_DIR")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        screenshot = Path(keep) / "overview.png"
-        screenshot.write_bytes(png)
+    screenshot = keep_screenshot(png, "overview.png", tmp_path)
     print(f"overview loaded in {load_seconds:.2f}s; screenshot: {screenshot}")

@@ -27,13 +27,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from customer_health.config import PROJECT_DIR, dbt_executable
+
 PROJECT_ITEMS = (
     "dbt_project.yml",
     "profiles.yml",
@@ -99,7 +99,7 @@ def build(
 ) -> None:
     """Seeds, snapshots and models upstream of the back-test marts (and, with_tests, the
     data and unit tests whose parents are all among them)."""
-    dbt = Path(sys.executable).with_name("dbt")
+    dbt = dbt_executable()
     env = dict(os.environ)
     env.update(
         {
@@ -111,7 +111,7 @@ def build(
     )
     window = json.dumps({"health_start_date": start.isoformat(), "health_end_date": end.isoformat()})
     command = [
-        str(dbt) if dbt.exists() else "dbt",
+        dbt,
         "build",
         "--full-refresh",
         "--select",

@@ -20,6 +20,8 @@ mart checks, the publication) runs. Every dbt op holds the single warehouse slot
 
 import datetime as dt
 import json
+import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ from orchestration.dbt.translator import HealthDbtTranslator
 UPSTREAM_SELECTOR = "health_upstream"
 DAILY_SELECTOR = "health_daily"
 DOWNSTREAM_SELECTOR = "health_downstream"
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 Context = AssetExecutionContext | AssetCheckExecutionContext
 
@@ -83,6 +87,22 @@ def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProje
         )
 
 
+def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
+    """Hand this invocation's parse state to the next one.
+
+    dagster-dbt gives every invocation its own target directory and seeds it with the
+    partial_parse.msgpack of DBT_TARGET_PATH (default target/). Without this, every dbt op
+    re-parses the project (new vars, dev target); with it, only the first op of a run does
+    (docs/decisions/0001-window-and-incremental-strategy.md)."""
+    state = invocation_target / PARTIAL_PARSE
+    base = Path(os.environ.get("DBT_TARGET_PATH") or "target")
+    base = base if base.is_absolute() else Path(project.project_dir) / base
+    if state.exists() and base.is_dir():
+        tmp = base / f".{PARTIAL_PARSE}.{os.getpid()}"
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, base / PARTIAL_PARSE)
+
+
 def _run(context: AssetExecutionContext, dbt: DbtCliResource, project: DbtProject) -> Iterator[Any]:
     _warn_if_manifest_is_stale(context, project)
     args = build_args(context)
@@ -92,7 +112,9 @@ def _run(context: AssetExecutionContext, dbt: DbtCliResource, project: DbtProjec
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
             "in one invocation"
         )
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    _keep_partial_parse(invocation.target_path, project)
 
 
 def build_dbt_assets(

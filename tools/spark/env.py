@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from customer_health.config import PROJECT_DIR
+
 PYSPARK_MISSING = (
     "pyspark is not installed in this venv: run `make spark-check` (it creates .venv-spark "
     "with requirements-spark.txt), or `.venv-spark/bin/pytest tests/test_spark_equivalence.py`"

@@ -15,7 +15,6 @@ replaced. Needs pyspark (requirements-spark.txt).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from customer_health.config import warehouse_path
 from customer_health.safety import safe_identifier
 from healthgen.generator import RAW_TABLES
 from tools.spark.env import spark_dir, start_session
@@ -87,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--duckdb-path",
         type=Path,
-        default=Path(os.environ.get("HEALTH_DUCKDB_PATH", "warehouse/health.duckdb")),
+        default=warehouse_path(),
         help="DuckDB file the generator wrote (default: $HEALTH_DUCKDB_PATH)",
     )
     p.add_argument(
