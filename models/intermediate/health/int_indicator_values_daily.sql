@@ -16,7 +16,7 @@ contacts as (
     select
         contact_id,
         persona
-    from {{ ref('stg_crm__contacts') }}
+    from {{ ref('int_contacts_linked') }}
 ),
 
 meetings as (
@@ -25,7 +25,7 @@ meetings as (
         meetings.meeting_type,
         cast(meetings.meeting_at as date) as meeting_date,
         contacts.persona
-    from {{ ref('stg_crm__meetings') }} as meetings
+    from {{ ref('int_meetings_linked') }} as meetings
     left join contacts
         on meetings.contact_id = contacts.contact_id
     where cast(meetings.meeting_at as date) <= {{ health_window_end() }}
@@ -36,7 +36,7 @@ nps_responses as (
         account_id,
         nps_score,
         cast(responded_at as date) as response_date
-    from {{ ref('stg_survey__nps_responses') }}
+    from {{ ref('int_nps_responses_linked') }}
 ),
 
 tickets as (
@@ -46,7 +46,7 @@ tickets as (
         satisfaction_rating,
         cast(created_at as date) as created_date,
         cast(solved_at as date) as solved_date
-    from {{ ref('stg_support__tickets') }}
+    from {{ ref('int_support_tickets_linked') }}
 ),
 
 invoices as (
@@ -56,15 +56,15 @@ invoices as (
         cast(invoices.created_at as date) as created_date,
         cast(invoices.due_at as date) as due_date,
         cast(invoices.paid_at as date) as paid_date
-    from {{ ref('stg_billing__invoices') }} as invoices
-    inner join {{ ref('stg_billing__customers') }} as customers
+    from {{ ref('int_invoices_linked') }} as invoices
+    inner join {{ ref('int_billing_customers_linked') }} as customers
         on invoices.customer_id = customers.customer_id
     where invoices.amount_due > 0
         and invoices.invoice_status not in ('void', 'draft')
 ),
 
 goals as (
-    select * from {{ ref('stg_crm__success_goals') }}
+    select * from {{ ref('int_success_goals_linked') }}
 ),
 
 exec_meetings as (
