@@ -36,9 +36,9 @@
 {%- endmacro %}
 
 {#- The records of one source's raw tables that staging set aside (a problem within the
-    record), in the shape of dq_rejected_rows plus the base model's record_key: one
-    `union all` branch per raw table of the source. Used by int_<source>_rejected_rows,
-    which adds the records set aside for their links to other tables. -#}
+    record) as (table_name, record_key, record_id, reason, loaded_at): one `union all`
+    branch per raw table of the source. Used by int_<source>_rejected_rows, which adds
+    the records set aside for their links to other tables. -#}
 {% macro set_aside_by_staging(source_name) -%}
     {%- set tables = [] -%}
     {%- for entry in staging_tables() if entry['source_name'] == source_name -%}

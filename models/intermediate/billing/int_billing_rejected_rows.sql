@@ -41,14 +41,17 @@ set_aside_by_staging as (
     {{ set_aside_by_staging('billing') | indent(4) }}
 ),
 
+-- One CTE per table in the shape of set_aside_by_staging; reason null = usable. A
+-- record whose parent is set aside is set aside too.
 customers_checked as (
     select
+        'customer' as table_name,
         customers.record_key,
-        customers.customer_id,
-        customers.loaded_at,
+        customers.customer_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        customers.loaded_at
     from customers
     left join accounts
         on customers.account_id = accounts.account_id
@@ -56,48 +59,51 @@ customers_checked as (
 
 subscriptions_checked as (
     select
+        'subscription' as table_name,
         subscriptions.record_key,
-        subscriptions.subscription_id,
-        subscriptions.loaded_at,
+        subscriptions.subscription_id as record_id,
         case
-            when customers_checked.customer_id is null or customers_checked.reason is not null
+            when customers_checked.record_id is null or customers_checked.reason is not null
                 then 'orphan_customer'
-        end as reason
+        end as reason,
+        subscriptions.loaded_at
     from subscriptions
     left join customers_checked
-        on subscriptions.customer_id = customers_checked.customer_id
+        on subscriptions.customer_id = customers_checked.record_id
 ),
 
 subscription_items_checked as (
     select
+        'subscription_item' as table_name,
         subscription_items.record_key,
-        subscription_items.subscription_item_id,
-        subscription_items.loaded_at,
+        subscription_items.subscription_item_id as record_id,
         case
-            when subscriptions_checked.subscription_id is null or subscriptions_checked.reason is not null
+            when subscriptions_checked.record_id is null or subscriptions_checked.reason is not null
                 then 'orphan_subscription'
             when currencies.currency_code is null then 'unknown_currency'
-        end as reason
+        end as reason,
+        subscription_items.loaded_at
     from subscription_items
     left join subscriptions_checked
-        on subscription_items.subscription_id = subscriptions_checked.subscription_id
+        on subscription_items.subscription_id = subscriptions_checked.record_id
     left join currencies
         on subscription_items.currency_code = currencies.currency_code
 ),
 
 invoices_checked as (
     select
+        'invoice' as table_name,
         invoices.record_key,
-        invoices.invoice_id,
-        invoices.loaded_at,
+        invoices.invoice_id as record_id,
         case
-            when customers_checked.customer_id is null or customers_checked.reason is not null
+            when customers_checked.record_id is null or customers_checked.reason is not null
                 then 'orphan_customer'
             when currencies.currency_code is null then 'unknown_currency'
-        end as reason
+        end as reason,
+        invoices.loaded_at
     from invoices
     left join customers_checked
-        on invoices.customer_id = customers_checked.customer_id
+        on invoices.customer_id = customers_checked.record_id
     left join currencies
         on invoices.currency_code = currencies.currency_code
 ),
@@ -105,20 +111,16 @@ invoices_checked as (
 unioned as (
     select * from set_aside_by_staging
     union all
-    select 'customer' as table_name, record_key, customer_id as record_id, reason, loaded_at
-    from customers_checked
+    select * from customers_checked
     where reason is not null
     union all
-    select 'subscription' as table_name, record_key, subscription_id as record_id, reason, loaded_at
-    from subscriptions_checked
+    select * from subscriptions_checked
     where reason is not null
     union all
-    select 'subscription_item' as table_name, record_key, subscription_item_id as record_id, reason, loaded_at
-    from subscription_items_checked
+    select * from subscription_items_checked
     where reason is not null
     union all
-    select 'invoice' as table_name, record_key, invoice_id as record_id, reason, loaded_at
-    from invoices_checked
+    select * from invoices_checked
     where reason is not null
 ),
 

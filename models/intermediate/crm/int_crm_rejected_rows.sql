@@ -35,14 +35,16 @@ set_aside_by_staging as (
     {{ set_aside_by_staging('crm') | indent(4) }}
 ),
 
+-- One CTE per table in the shape of set_aside_by_staging; reason null = usable.
 contacts_checked as (
     select
+        'contact' as table_name,
         contacts.record_key,
-        contacts.contact_id,
-        contacts.loaded_at,
+        contacts.contact_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        contacts.loaded_at
     from contacts
     left join accounts
         on contacts.account_id = accounts.account_id
@@ -50,12 +52,13 @@ contacts_checked as (
 
 opportunities_checked as (
     select
+        'opportunity' as table_name,
         opportunities.record_key,
-        opportunities.opportunity_id,
-        opportunities.loaded_at,
+        opportunities.opportunity_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        opportunities.loaded_at
     from opportunities
     left join accounts
         on opportunities.account_id = accounts.account_id
@@ -63,12 +66,13 @@ opportunities_checked as (
 
 meetings_checked as (
     select
+        'event' as table_name,
         meetings.record_key,
-        meetings.meeting_id,
-        meetings.loaded_at,
+        meetings.meeting_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        meetings.loaded_at
     from meetings
     left join accounts
         on meetings.account_id = accounts.account_id
@@ -76,12 +80,13 @@ meetings_checked as (
 
 success_goals_checked as (
     select
+        'success_goal' as table_name,
         success_goals.record_key,
-        success_goals.success_goal_id,
-        success_goals.loaded_at,
+        success_goals.success_goal_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        success_goals.loaded_at
     from success_goals
     left join accounts
         on success_goals.account_id = accounts.account_id
@@ -90,20 +95,16 @@ success_goals_checked as (
 unioned as (
     select * from set_aside_by_staging
     union all
-    select 'contact' as table_name, record_key, contact_id as record_id, reason, loaded_at
-    from contacts_checked
+    select * from contacts_checked
     where reason is not null
     union all
-    select 'opportunity' as table_name, record_key, opportunity_id as record_id, reason, loaded_at
-    from opportunities_checked
+    select * from opportunities_checked
     where reason is not null
     union all
-    select 'event' as table_name, record_key, meeting_id as record_id, reason, loaded_at
-    from meetings_checked
+    select * from meetings_checked
     where reason is not null
     union all
-    select 'success_goal' as table_name, record_key, success_goal_id as record_id, reason, loaded_at
-    from success_goals_checked
+    select * from success_goals_checked
     where reason is not null
 ),
 

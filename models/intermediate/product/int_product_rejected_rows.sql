@@ -30,14 +30,17 @@ set_aside_by_staging as (
     {{ set_aside_by_staging('product') | indent(4) }}
 ),
 
+-- One CTE per table in the shape of set_aside_by_staging; reason null = usable. An
+-- event whose user is set aside is set aside too.
 users_checked as (
     select
+        'users' as table_name,
         users.record_key,
-        users.user_id,
-        users.loaded_at,
+        users.user_id as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        users.loaded_at
     from users
     left join accounts
         on users.account_id = accounts.account_id
@@ -45,26 +48,25 @@ users_checked as (
 
 events_checked as (
     select
+        'tracks' as table_name,
         events.record_key,
-        events.event_id,
-        events.loaded_at,
+        events.event_id as record_id,
         case
-            when users_checked.user_id is null or users_checked.reason is not null then 'unknown_user'
-        end as reason
+            when users_checked.record_id is null or users_checked.reason is not null then 'unknown_user'
+        end as reason,
+        events.loaded_at
     from events
     left join users_checked
-        on events.user_id = users_checked.user_id
+        on events.user_id = users_checked.record_id
 ),
 
 unioned as (
     select * from set_aside_by_staging
     union all
-    select 'users' as table_name, record_key, user_id as record_id, reason, loaded_at
-    from users_checked
+    select * from users_checked
     where reason is not null
     union all
-    select 'tracks' as table_name, record_key, event_id as record_id, reason, loaded_at
-    from events_checked
+    select * from events_checked
     where reason is not null
 ),
 

@@ -26,14 +26,17 @@ set_aside_by_staging as (
     {{ set_aside_by_staging('support') | indent(4) }}
 ),
 
+-- One CTE per table in the shape of set_aside_by_staging; reason null = usable. A
+-- ticket whose organization is set aside is set aside too.
 organizations_checked as (
     select
+        'organization' as table_name,
         organizations.record_key,
-        organizations.organization_id,
-        organizations.loaded_at,
+        cast(organizations.organization_id as {{ dbt.type_string() }}) as record_id,
         case
             when accounts.account_id is null then 'orphan_account'
-        end as reason
+        end as reason,
+        organizations.loaded_at
     from organizations
     left join accounts
         on organizations.account_id = accounts.account_id
@@ -41,37 +44,26 @@ organizations_checked as (
 
 tickets_checked as (
     select
+        'ticket' as table_name,
         tickets.record_key,
-        tickets.ticket_id,
-        tickets.loaded_at,
+        cast(tickets.ticket_id as {{ dbt.type_string() }}) as record_id,
         case
-            when organizations_checked.organization_id is null or organizations_checked.reason is not null
+            when organizations_checked.record_id is null or organizations_checked.reason is not null
                 then 'orphan_organization'
-        end as reason
+        end as reason,
+        tickets.loaded_at
     from tickets
     left join organizations_checked
-        on tickets.organization_id = organizations_checked.organization_id
+        on cast(tickets.organization_id as {{ dbt.type_string() }}) = organizations_checked.record_id
 ),
 
 unioned as (
     select * from set_aside_by_staging
     union all
-    select
-        'organization' as table_name,
-        record_key,
-        cast(organization_id as {{ dbt.type_string() }}) as record_id,
-        reason,
-        loaded_at
-    from organizations_checked
+    select * from organizations_checked
     where reason is not null
     union all
-    select
-        'ticket' as table_name,
-        record_key,
-        cast(ticket_id as {{ dbt.type_string() }}) as record_id,
-        reason,
-        loaded_at
-    from tickets_checked
+    select * from tickets_checked
     where reason is not null
 ),
 

@@ -22,14 +22,16 @@ set_aside_by_staging as (
     {{ set_aside_by_staging('survey') | indent(4) }}
 ),
 
+-- In the shape of set_aside_by_staging; reason null = usable.
 nps_responses_checked as (
     select
+        'nps_response' as table_name,
         nps_responses.record_key,
-        nps_responses.nps_response_id,
-        nps_responses.loaded_at,
+        nps_responses.nps_response_id as record_id,
         case
             when contact_emails.email is null then 'unknown_respondent'
-        end as reason
+        end as reason,
+        nps_responses.loaded_at
     from nps_responses
     left join contact_emails
         on nps_responses.email = contact_emails.email
@@ -38,8 +40,7 @@ nps_responses_checked as (
 unioned as (
     select * from set_aside_by_staging
     union all
-    select 'nps_response' as table_name, record_key, nps_response_id as record_id, reason, loaded_at
-    from nps_responses_checked
+    select * from nps_responses_checked
     where reason is not null
 ),
 

@@ -26,15 +26,15 @@ survey as (
 ),
 
 unioned as (
-    select source_name, table_name, record_id, reason, loaded_at from crm
+    select * from crm
     union all
-    select source_name, table_name, record_id, reason, loaded_at from billing
+    select * from billing
     union all
-    select source_name, table_name, record_id, reason, loaded_at from product
+    select * from product
     union all
-    select source_name, table_name, record_id, reason, loaded_at from support
+    select * from support
     union all
-    select source_name, table_name, record_id, reason, loaded_at from survey
+    select * from survey
 ),
 
 numbered as (
