@@ -12,23 +12,14 @@ usage as (
     select * from {{ ref('int_usage_metrics_daily') }}
 ),
 
-contacts as (
-    select
-        contact_id,
-        persona
-    from {{ ref('int_contacts_linked') }}
-),
-
 meetings as (
     select
-        meetings.account_id,
-        meetings.meeting_type,
-        cast(meetings.meeting_at as date) as meeting_date,
-        contacts.persona
-    from {{ ref('int_meetings_linked') }} as meetings
-    left join contacts
-        on meetings.contact_id = contacts.contact_id
-    where cast(meetings.meeting_at as date) <= {{ health_window_end() }}
+        account_id,
+        meeting_type,
+        cast(meeting_at as date) as meeting_date,
+        contact_persona as persona
+    from {{ ref('int_meetings_linked') }}
+    where cast(meeting_at as date) <= {{ health_window_end() }}
 ),
 
 nps_responses as (
