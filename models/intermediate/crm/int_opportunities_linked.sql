@@ -1,6 +1,6 @@
--- Usable opportunities: the staged rows (stg_crm__opportunities) minus those set aside for their
--- links (int_crm_rejected_rows), so each belongs to a usable account. A view, like the
--- staging model it filters: the rows are not stored twice.
+-- Usable opportunities: the staged rows (stg_crm__opportunities) minus those set aside
+-- for their links (int_crm_rejected_rows), so each belongs to a usable account. A view,
+-- like the staging model it filters: the rows are not stored twice.
 {{ config(materialized='view') }}
 
 with

@@ -1,7 +1,7 @@
--- Current subscription items that are usable as records: the latest version of each record,
--- soft-deleted records and rows set aside by base_billing__subscription_items excluded. Their links to
--- other tables are checked downstream: read int_subscription_items_linked (dq_rejected_rows
--- lists every record set aside).
+-- Current subscription items that are usable as records: the latest version of each
+-- record, soft-deleted records and rows set aside by base_billing__subscription_items
+-- excluded. Their links to other tables are checked downstream: read
+-- int_subscription_items_linked (dq_rejected_rows lists every record set aside).
 with
 
 source as (

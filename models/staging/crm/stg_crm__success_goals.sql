@@ -1,7 +1,7 @@
 -- Current success goals that are usable as records: the latest version of each record,
--- soft-deleted records and rows set aside by base_crm__success_goals excluded. Their links to
--- other tables are checked downstream: read int_success_goals_linked (dq_rejected_rows
--- lists every record set aside).
+-- soft-deleted records and rows set aside by base_crm__success_goals excluded. Their
+-- links to other tables are checked downstream: read int_success_goals_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

@@ -1,7 +1,7 @@
 -- Current tickets that are usable as records: the latest version of each record,
--- soft-deleted records and rows set aside by base_support__tickets excluded. Their links to
--- other tables are checked downstream: read int_support_tickets_linked (dq_rejected_rows
--- lists every record set aside).
+-- soft-deleted records and rows set aside by base_support__tickets excluded. Their links
+-- to other tables are checked downstream: read int_support_tickets_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (
