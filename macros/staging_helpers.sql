@@ -10,7 +10,10 @@
     (descending) so that the choice is deterministic where the loader can tie.
     Most keys arrive once: only the rows of keys delivered more than once are ranked (a
     window over every row would sort the whole table with all its columns, the costliest
-    step of a full build on product events); the others pass through. -#}
+    step of a full build on product events); the others pass through.
+    Adds `record_key`, the base model's primary key: the key as text, or for a row whose
+    key is null `<null>|<load time>|<n>` (the n-th such row of that load time), so that
+    every row kept is identified, null-key rows included. -#}
 {% macro default__latest_version(relation, key_column, loaded_at_column, tiebreak_columns) -%}
     {%- set redelivered_keys -%}
         select {{ key_column }} as redelivered_key
@@ -21,11 +24,29 @@
     {%- endset %}
     select
         loaded.*,
-        cast(1 as {{ dbt.type_bigint() }}) as version_rank
+        cast(1 as {{ dbt.type_bigint() }}) as version_rank,
+        cast(loaded.{{ key_column }} as {{ dbt.type_string() }}) as record_key
     from {{ relation }} as loaded
     left join ({{ redelivered_keys }}) as redelivered
         on loaded.{{ key_column }} = redelivered.redelivered_key
     where redelivered.redelivered_key is null
+        and loaded.{{ key_column }} is not null
+    union all
+    select
+        loaded.*,
+        cast(1 as {{ dbt.type_bigint() }}) as version_rank,
+        {{ dbt.concat([
+            "'<null>|'",
+            "coalesce(" ~ dbt.cast('loaded.' ~ loaded_at_column, dbt.type_string()) ~ ", '<null>')",
+            "'|'",
+            dbt.cast(
+                'row_number() over (partition by loaded.' ~ loaded_at_column
+                ~ ' order by loaded.' ~ loaded_at_column ~ ')',
+                dbt.type_string()
+            ),
+        ]) }} as record_key
+    from {{ relation }} as loaded
+    where loaded.{{ key_column }} is null
     union all
     select *
     from (
@@ -35,7 +56,8 @@
                 partition by loaded.{{ key_column }}
                 order by loaded.{{ loaded_at_column }} desc nulls last
                 {%- for column in tiebreak_columns %}, loaded.{{ column }} desc nulls last{% endfor %}
-            ) as {{ dbt.type_bigint() }}) as version_rank
+            ) as {{ dbt.type_bigint() }}) as version_rank,
+            cast(loaded.{{ key_column }} as {{ dbt.type_string() }}) as record_key
         from {{ relation }} as loaded
         inner join ({{ redelivered_keys }}) as redelivered
             on loaded.{{ key_column }} = redelivered.redelivered_key

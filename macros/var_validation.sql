@@ -10,11 +10,10 @@
     - The health window dates are validated by macros/health_window.sql.
 
     Schema YAML is rendered without project macros (a macro cannot be called from the
-    `schema:` line of a sources file), so the check sits where the schema reaches SQL:
-    `source()` below wraps the builtin and refuses a relation whose schema or table name
-    is not a plain identifier, naming the var to fix. `validate_vars()` checks every var
-    at once and is meant for an `on-run-start` hook, so that a bad var stops a run before
-    any node executes. -#}
+    `schema:` line of a sources file), so the vars are checked where every run starts:
+    `validate_vars()` checks every var at once and runs as the project's `on-run-start`
+    hook (dbt_project.yml), so that a bad var stops a run before any node executes and
+    before any source relation reaches SQL. dbt's builtin `source()` is not overridden. -#}
 
 {% macro _safe_identifier_pattern() -%}
     {{ return('^[A-Za-z_][A-Za-z0-9_]{0,62}$') }}
@@ -74,28 +73,4 @@
         ) }}
     {%- endif -%}
     {%- do health_window() -%}
-{%- endmacro %}
-
-{#- `source()` as dbt defines it, plus the guarantee that the relation's schema and table
-    name are plain identifiers and that the project's vars are valid. Overriding the
-    builtin keeps every model's `source('crm', 'account')` call as it is. -#}
-{% macro source(source_name, table_name) -%}
-    {%- set relation = builtins.source(source_name, table_name) -%}
-    {%- if execute -%}
-        {%- if not is_safe_identifier(relation.schema) -%}
-            {{ exceptions.raise_compiler_error(
-                "source '" ~ source_name ~ "' resolves to schema " ~ (relation.schema | string | tojson)
-                ~ ", which is not a plain schema name (a letter or underscore, then letters, digits "
-                ~ "or underscores; at most 63 characters): check var '" ~ source_name ~ "_schema'"
-            ) }}
-        {%- endif -%}
-        {%- if not is_safe_identifier(relation.identifier) -%}
-            {{ exceptions.raise_compiler_error(
-                "source '" ~ source_name ~ "." ~ table_name ~ "' resolves to table "
-                ~ (relation.identifier | string | tojson) ~ ", which is not a plain identifier"
-            ) }}
-        {%- endif -%}
-        {%- do validate_vars() -%}
-    {%- endif -%}
-    {{ return(relation) }}
 {%- endmacro %}

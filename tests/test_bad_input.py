@@ -54,8 +54,19 @@ RESOLVED = {"duplicate_older", "duplicate_newer", "soft_deleted"}
 
 REGISTRY = {
     f"{source}.{table}": (base, key)
-    for source, table, base, key in re.findall(
-        r"'source_name': '(\w+)', 'table_name': '(\w+)', 'base_model': '(\w+)', 'key': '(\w+)'",
+    for source, table, base, key, _ in re.findall(
+        r"'source_name': '(\w+)', 'table_name': '(\w+)', 'base_model': '(\w+)', 'key': '(\w+)', "
+        r"'usable_model': '(\w+)'",
+        (PROJECT_DIR / "macros" / "staging_tables.sql").read_text(),
+    )
+}
+# The relation downstream models read for each raw table: the staging model, or the
+# intermediate model that keeps the staged rows whose links to other tables hold.
+USABLE = {
+    f"{source}.{table}": f"{'staging' if usable.startswith('stg_') else 'intermediate'}.{usable}"
+    for source, table, usable in re.findall(
+        r"'source_name': '(\w+)', 'table_name': '(\w+)', 'base_model': '\w+', 'key': '\w+', "
+        r"'usable_model': '(\w+)'",
         (PROJECT_DIR / "macros" / "staging_tables.sql").read_text(),
     )
 }
@@ -227,7 +238,6 @@ def test_soft_deletes_are_deleted_not_rejected(con):
     assert "crm.account" in tables and "billing.customer" in tables
     for table in tables:
         base, key = REGISTRY[table]
-        staged = "stg_" + base.removeprefix("base_")
         counts = con.execute(
             f"""
             select
@@ -237,7 +247,7 @@ def test_soft_deletes_are_deleted_not_rejected(con):
                 count(*) filter (where d.record_id is not null)
             from _demo.planted_bad_rows as p
             left join staging.{base} as b on cast(b.{key} as varchar) = p.record_id
-            left join staging.{staged} as s on cast(s.{key} as varchar) = p.record_id
+            left join {USABLE[table]} as s on cast(s.{key} as varchar) = p.record_id
             left join marts.dq_rejected_rows as d
                 on d.source_name || '.' || d.table_name = p.table_name and d.record_id = p.record_id
             where p.table_name = ? and p.kind = 'soft_deleted'
@@ -275,7 +285,7 @@ def test_rows_are_conserved_for_every_table(con):
         raw = con.execute(
             f'select count(distinct id) + count(*) filter (where id is null) from {source}."{name}"'
         ).fetchone()[0]
-        staged = con.execute(f"select count(*) from staging.stg_{base.removeprefix('base_')}").fetchone()[0]
+        staged = con.execute(f"select count(*) from {USABLE[table]}").fetchone()[0]
         deleted = con.execute(f"select count(*) from staging.{base} where is_deleted").fetchone()[0]
         rejected = con.execute(
             "select count(*) from marts.dq_rejected_rows where source_name = ? and table_name = ?",

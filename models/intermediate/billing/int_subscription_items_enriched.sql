@@ -4,19 +4,15 @@
 with
 
 items as (
-    select * from {{ ref('stg_billing__subscription_items') }}
+    select * from {{ ref('int_subscription_items_linked') }}
 ),
 
 subscriptions as (
-    select * from {{ ref('stg_billing__subscriptions') }}
+    select * from {{ ref('int_subscriptions_linked') }}
 ),
 
 customers as (
-    select * from {{ ref('stg_billing__customers') }}
-),
-
-currencies as (
-    select * from {{ ref('currencies') }}
+    select * from {{ ref('int_billing_customers_linked') }}
 ),
 
 joined as (
@@ -36,14 +32,12 @@ joined as (
         cast(coalesce(subscriptions.ended_at, subscriptions.current_period_end_at) as date) as term_end_date,
         cast(subscriptions.ended_at as date) as subscription_end_date,
         cast(items.created_at as date) as item_created_date,
-        currencies.usd_per_unit
+        items.usd_per_unit
     from items
     inner join subscriptions
         on items.subscription_id = subscriptions.subscription_id
     inner join customers
         on subscriptions.customer_id = customers.customer_id
-    left join currencies
-        on items.currency_code = currencies.currency_code
     -- Subscriptions that never became billable carry no seats.
     where subscriptions.subscription_status not in ('incomplete', 'incomplete_expired')
 ),

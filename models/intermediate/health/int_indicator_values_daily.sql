@@ -24,23 +24,14 @@ usage as (
     where {{ in_scoring_span('as_of_date') }}
 ),
 
-contacts as (
-    select
-        contact_id,
-        persona
-    from {{ ref('stg_crm__contacts') }}
-),
-
 meetings as (
     select
-        meetings.account_id,
-        meetings.meeting_type,
-        cast(meetings.meeting_at as date) as meeting_date,
-        contacts.persona
-    from {{ ref('stg_crm__meetings') }} as meetings
-    left join contacts
-        on meetings.contact_id = contacts.contact_id
-    where cast(meetings.meeting_at as date) <= {{ health_window_end() }}
+        account_id,
+        meeting_type,
+        cast(meeting_at as date) as meeting_date,
+        contact_persona as persona
+    from {{ ref('int_meetings_linked') }}
+    where cast(meeting_at as date) <= {{ health_window_end() }}
 ),
 
 nps_responses as (
@@ -48,7 +39,7 @@ nps_responses as (
         account_id,
         nps_score,
         cast(responded_at as date) as response_date
-    from {{ ref('stg_survey__nps_responses') }}
+    from {{ ref('int_nps_responses_linked') }}
 ),
 
 tickets as (
@@ -58,7 +49,7 @@ tickets as (
         satisfaction_rating,
         cast(created_at as date) as created_date,
         cast(solved_at as date) as solved_date
-    from {{ ref('stg_support__tickets') }}
+    from {{ ref('int_support_tickets_linked') }}
 ),
 
 invoices as (
@@ -68,15 +59,15 @@ invoices as (
         cast(invoices.created_at as date) as created_date,
         cast(invoices.due_at as date) as due_date,
         cast(invoices.paid_at as date) as paid_date
-    from {{ ref('stg_billing__invoices') }} as invoices
-    inner join {{ ref('stg_billing__customers') }} as customers
+    from {{ ref('int_invoices_linked') }} as invoices
+    inner join {{ ref('int_billing_customers_linked') }} as customers
         on invoices.customer_id = customers.customer_id
     where invoices.amount_due > 0
         and invoices.invoice_status not in ('void', 'draft')
 ),
 
 goals as (
-    select * from {{ ref('stg_crm__success_goals') }}
+    select * from {{ ref('int_success_goals_linked') }}
 ),
 
 exec_meetings as (

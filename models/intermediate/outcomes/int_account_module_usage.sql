@@ -24,7 +24,7 @@ users as (
     select
         user_id,
         is_licensed
-    from {{ ref('stg_product__users') }}
+    from {{ ref('int_product_users_linked') }}
 ),
 
 events as (
@@ -34,7 +34,7 @@ events as (
         tracks.feature,
         tracks.occurred_date,
         coalesce(tracks.product_id, features.product_id) as product_id
-    from {{ ref('stg_product__tracks') }} as tracks
+    from {{ ref('int_product_events_linked') }} as tracks
     left join features
         on tracks.feature = features.feature
     where tracks.feature is not null

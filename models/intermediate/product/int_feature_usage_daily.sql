@@ -19,7 +19,7 @@ events as (
         product_id,
         feature,
         occurred_date as activity_date
-    from {{ ref('stg_product__tracks') }}
+    from {{ ref('int_product_events_linked') }}
     where feature is not null
         and {{ activity_span_filter('occurred_date') }}
 ),

@@ -19,7 +19,7 @@ events as (
         account_id,
         user_id,
         occurred_date as activity_date
-    from {{ ref('stg_product__tracks') }}
+    from {{ ref('int_product_events_linked') }}
     where {{ activity_span_filter('occurred_date') }}
 ),
 
@@ -27,7 +27,7 @@ users as (
     select
         user_id,
         is_licensed
-    from {{ ref('stg_product__users') }}
+    from {{ ref('int_product_users_linked') }}
 ),
 
 daily as (

@@ -1,30 +1,40 @@
--- One row per raw record set aside by staging, with the reason. Together with the
--- staged and the soft-deleted records it accounts for every raw record
--- (see the row_conservation tests on the staging models).
-{%- set tables = staging_tables() %}
--- depends_on: {% for t in tables %}{{ ref(t['base_model']) }} {% endfor %}
+-- One row per raw record set aside, with the reason: set aside by staging (a problem
+-- within the record) or by the intermediate layer (a link to another table that does not
+-- hold). Together with the usable and the soft-deleted records it accounts for every raw
+-- record (see the row_conservation tests on the usable models).
 
 with
 
-{% for t in tables %}
-{{ t['base_model'] }}_rejected as (
-    select
-        cast('{{ t['source_name'] }}' as {{ dbt.type_string() }}) as source_name,
-        cast('{{ t['table_name'] }}' as {{ dbt.type_string() }}) as table_name,
-        cast({{ t['key'] }} as {{ dbt.type_string() }}) as record_id,
-        rejection_reason as reason,
-        loaded_at
-    from {{ ref(t['base_model']) }}
-    where rejection_reason is not null
-        and not is_deleted
+crm as (
+    select * from {{ ref('int_crm_rejected_rows') }}
 ),
 
-{% endfor %}
+billing as (
+    select * from {{ ref('int_billing_rejected_rows') }}
+),
+
+product as (
+    select * from {{ ref('int_product_rejected_rows') }}
+),
+
+support as (
+    select * from {{ ref('int_support_rejected_rows') }}
+),
+
+survey as (
+    select * from {{ ref('int_survey_rejected_rows') }}
+),
+
 unioned as (
-    {% for t in tables %}
-    select * from {{ t['base_model'] }}_rejected
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select * from crm
+    union all
+    select * from billing
+    union all
+    select * from product
+    union all
+    select * from support
+    union all
+    select * from survey
 ),
 
 numbered as (

@@ -1,17 +1,15 @@
 -- The current version of every billing customer, with its CRM link parsed out of the
--- metadata JSON and the reason it is set aside.
+-- metadata JSON and the reason it is set aside when the record itself is unusable.
+-- Whether the CRM account it names is usable is checked in int_billing_rejected_rows.
 with
 
 source as (
     {{ latest_version(source('billing', 'customer'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as customer_id,
         case
             when {{ json_is_valid('metadata') }}
@@ -30,17 +28,13 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         case
-            when renamed.customer_id is null then 'null_key'
-            when renamed.metadata is not null and not {{ json_is_valid('renamed.metadata') }}
-                then 'malformed_metadata'
-            when renamed.account_id is null or trim(renamed.account_id) = '' then 'missing_crm_account_id'
-            when accounts.account_id is null then 'orphan_account'
+            when customer_id is null then 'null_key'
+            when metadata is not null and not {{ json_is_valid('metadata') }} then 'malformed_metadata'
+            when account_id is null or trim(account_id) = '' then 'missing_crm_account_id'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

@@ -1,21 +1,17 @@
--- The current version of every subscription item (seats of one module), money in major
--- units, with the reason it is set aside.
+-- The current version of every subscription item (seats of one module), money in the
+-- currency's minor units as landed, with the reason it is set aside when the record
+-- itself is unusable. Its subscription and its currency are checked, and the money
+-- converted to major units, in the intermediate layer (int_billing_rejected_rows,
+-- int_subscription_items_linked), where the other tables are at hand.
 with
 
 source as (
     {{ latest_version(source('billing', 'subscription_item'), 'id') }}
 ),
 
-subscriptions as (
-    select subscription_id from {{ ref('stg_billing__subscriptions') }}
-),
-
-currencies as (
-    select * from {{ ref('currencies') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as subscription_item_id,
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(product_id as {{ dbt.type_string() }}) as product_id,
@@ -31,31 +27,15 @@ renamed as (
 
 checked as (
     select
-        renamed.subscription_item_id,
-        renamed.subscription_id,
-        renamed.product_id,
-        renamed.price_id,
-        renamed.currency_code,
-        renamed.billing_interval,
-        renamed.seats,
-        cast({{ minor_to_major('renamed.unit_amount_minor', 'currencies.minor_unit_exponent') }} as {{ dbt.type_numeric() }})
-            as unit_amount,
+        *,
         false as is_deleted,
-        renamed.created_at,
-        renamed.loaded_at,
         case
-            when renamed.subscription_item_id is null then 'null_key'
-            when subscriptions.subscription_id is null then 'orphan_subscription'
-            when renamed.seats is null or renamed.seats <= 0 then 'nonpositive_amount'
-            when renamed.unit_amount_minor is null or renamed.unit_amount_minor < 0 then 'nonpositive_amount'
-            when currencies.currency_code is null then 'unknown_currency'
-            when renamed.billing_interval not in ('month', 'year') then 'unknown_interval'
+            when subscription_item_id is null then 'null_key'
+            when seats is null or seats <= 0 then 'nonpositive_amount'
+            when unit_amount_minor is null or unit_amount_minor < 0 then 'nonpositive_amount'
+            when billing_interval not in ('month', 'year') then 'unknown_interval'
         end as rejection_reason
     from renamed
-    left join subscriptions
-        on renamed.subscription_id = subscriptions.subscription_id
-    left join currencies
-        on renamed.currency_code = currencies.currency_code
 )
 
 select * from checked

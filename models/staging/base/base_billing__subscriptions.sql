@@ -1,4 +1,5 @@
--- The current version of every subscription, with the reason it is set aside.
+-- The current version of every subscription, with the reason it is set aside when the
+-- record itself is unusable (its customer is checked in int_billing_rejected_rows).
 -- Annual plans are one subscription per contract term (see the staging docs).
 with
 
@@ -6,12 +7,9 @@ source as (
     {{ latest_version(source('billing', 'subscription'), 'id') }}
 ),
 
-customers as (
-    select customer_id from {{ ref('stg_billing__customers') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as subscription_id,
         cast(customer_id as {{ dbt.type_string() }}) as customer_id,
         lower(trim(cast(status as {{ dbt.type_string() }}))) as subscription_status,
@@ -28,18 +26,15 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         false as is_deleted,
         case
-            when renamed.subscription_id is null then 'null_key'
-            when customers.customer_id is null then 'orphan_customer'
-            when renamed.started_at is null then 'null_timestamp'
-            when {{ is_future_timestamp('renamed.started_at', 'renamed.loaded_at') }}
-                and renamed.subscription_status not in ('trialing', 'incomplete') then 'future_timestamp'
+            when subscription_id is null then 'null_key'
+            when started_at is null then 'null_timestamp'
+            when {{ is_future_timestamp('started_at', 'loaded_at') }}
+                and subscription_status not in ('trialing', 'incomplete') then 'future_timestamp'
         end as rejection_reason
     from renamed
-    left join customers
-        on renamed.customer_id = customers.customer_id
 )
 
 select * from checked

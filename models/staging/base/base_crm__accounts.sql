@@ -9,6 +9,7 @@ source as (
 
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as account_id,
         cast(parent_id as {{ dbt.type_string() }}) as parent_account_id,
         cast(owner_id as {{ dbt.type_string() }}) as owner_user_id,

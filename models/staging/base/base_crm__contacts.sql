@@ -1,16 +1,15 @@
--- The current version of every CRM contact, with the reason it is set aside.
+-- The current version of every CRM contact, with the reason it is set aside when the
+-- record itself is unusable. Whether its account is usable is checked where both tables
+-- are at hand: int_crm_rejected_rows.
 with
 
 source as (
     {{ latest_version(source('crm', 'contact'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as contact_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(first_name as {{ dbt.type_string() }}) as first_name,
@@ -26,14 +25,11 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         case
-            when renamed.contact_id is null then 'null_key'
-            when accounts.account_id is null then 'orphan_account'
+            when contact_id is null then 'null_key'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

@@ -1,5 +1,6 @@
 -- The current version of every meeting or call logged in the CRM (crm.event), with the
--- reason it is set aside. Meetings dated in the future are scheduled meetings, not
+-- reason it is set aside when the record itself is unusable (its account is checked in
+-- int_crm_rejected_rows). Meetings dated in the future are scheduled meetings, not
 -- errors: indicators only count meetings up to the day they describe.
 with
 
@@ -7,12 +8,9 @@ source as (
     {{ latest_version(source('crm', 'event'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as meeting_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(who_id as {{ dbt.type_string() }}) as contact_id,
@@ -26,15 +24,12 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         case
-            when renamed.meeting_id is null then 'null_key'
-            when accounts.account_id is null then 'orphan_account'
-            when renamed.meeting_at is null then 'null_timestamp'
+            when meeting_id is null then 'null_key'
+            when meeting_at is null then 'null_timestamp'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

@@ -1,16 +1,14 @@
--- The current version of every CRM opportunity, with the reason it is set aside.
+-- The current version of every CRM opportunity, with the reason it is set aside when the
+-- record itself is unusable (its account is checked in int_crm_rejected_rows).
 with
 
 source as (
     {{ latest_version(source('crm', 'opportunity'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as opportunity_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(name as {{ dbt.type_string() }}) as opportunity_name,
@@ -29,15 +27,12 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         case
-            when renamed.opportunity_id is null then 'null_key'
-            when accounts.account_id is null then 'orphan_account'
-            when renamed.amount < 0 then 'nonpositive_amount'
+            when opportunity_id is null then 'null_key'
+            when amount < 0 then 'nonpositive_amount'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

@@ -1,16 +1,14 @@
--- The current version of every success-plan goal, with the reason it is set aside.
+-- The current version of every success-plan goal, with the reason it is set aside when
+-- the record itself is unusable (its account is checked in int_crm_rejected_rows).
 with
 
 source as (
     {{ latest_version(source('crm', 'success_goal'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as success_goal_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(name as {{ dbt.type_string() }}) as goal_name,
@@ -25,14 +23,11 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         case
-            when renamed.success_goal_id is null then 'null_key'
-            when accounts.account_id is null then 'orphan_account'
+            when success_goal_id is null then 'null_key'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

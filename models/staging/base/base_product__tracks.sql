@@ -1,7 +1,9 @@
--- The current version of every product event, attributed to the user's account, with
--- the reason it is set aside. Incremental on the load time: each run reads only the
--- rows landed since the last run (re-delivered ids replace their earlier version), so
--- a daily run never rescans the whole event history.
+-- The current version of every product event, with the reason it is set aside when the
+-- record itself is unusable. Its user (and through the user its account) is checked in
+-- int_product_rejected_rows and attached in int_product_events_linked. Incremental on
+-- the load time: each run reads only the rows landed since the last run (re-delivered
+-- ids replace their earlier version), so a daily run never rescans the whole event
+-- history.
 {{
     config(
         materialized='incremental',
@@ -25,15 +27,9 @@ source as (
     {{ latest_version('landed', 'id') }}
 ),
 
-users as (
-    select
-        user_id,
-        account_id
-    from {{ ref('stg_product__users') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as event_id,
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(event as {{ dbt.type_string() }}) as event_name,
@@ -47,26 +43,23 @@ renamed as (
 
 checked as (
     select
-        renamed.event_id,
-        renamed.user_id,
-        users.account_id,
-        renamed.event_name,
-        renamed.feature,
-        renamed.product_id,
+        record_key,
+        event_id,
+        user_id,
+        event_name,
+        feature,
+        product_id,
         false as is_deleted,
-        renamed.occurred_at,
-        cast(renamed.occurred_at as date) as occurred_date,
-        renamed.received_at,
-        renamed.loaded_at,
+        occurred_at,
+        cast(occurred_at as date) as occurred_date,
+        received_at,
+        loaded_at,
         case
-            when renamed.event_id is null then 'null_key'
-            when users.user_id is null then 'unknown_user'
-            when renamed.occurred_at is null then 'null_timestamp'
-            when {{ is_future_timestamp('renamed.occurred_at', 'renamed.loaded_at') }} then 'future_timestamp'
+            when event_id is null then 'null_key'
+            when occurred_at is null then 'null_timestamp'
+            when {{ is_future_timestamp('occurred_at', 'loaded_at') }} then 'future_timestamp'
         end as rejection_reason
     from renamed
-    left join users
-        on renamed.user_id = users.user_id
 )
 
 select * from checked

@@ -1,16 +1,15 @@
--- The current version of every product user (seat holder), with the reason it is set aside.
+-- The current version of every product user (seat holder), with the reason it is set
+-- aside when the record itself is unusable (its account is checked in
+-- int_product_rejected_rows).
 with
 
 source as (
     {{ latest_version(source('product', 'users'), 'id') }}
 ),
 
-accounts as (
-    select account_id from {{ ref('stg_crm__accounts') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as user_id,
         cast(account_id as {{ dbt.type_string() }}) as account_id,
         lower(trim(cast(email as {{ dbt.type_string() }}))) as email,
@@ -24,15 +23,12 @@ renamed as (
 
 checked as (
     select
-        renamed.*,
+        *,
         false as is_deleted,
         case
-            when renamed.user_id is null then 'null_key'
-            when accounts.account_id is null then 'orphan_account'
+            when user_id is null then 'null_key'
         end as rejection_reason
     from renamed
-    left join accounts
-        on renamed.account_id = accounts.account_id
 )
 
 select * from checked

@@ -1,19 +1,15 @@
--- The current version of every support ticket, with the reason it is set aside.
+-- The current version of every support ticket, with the reason it is set aside when the
+-- record itself is unusable. Its organization (and through it its account) is checked in
+-- int_support_rejected_rows and attached in int_support_tickets_linked.
 with
 
 source as (
     {{ latest_version(source('support', 'ticket'), 'id') }}
 ),
 
-organizations as (
-    select
-        organization_id,
-        account_id
-    from {{ ref('stg_support__organizations') }}
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_bigint() }}) as ticket_id,
         cast(organization_id as {{ dbt.type_bigint() }}) as organization_id,
         lower(trim(cast(requester_email as {{ dbt.type_string() }}))) as requester_email,
@@ -30,27 +26,13 @@ renamed as (
 
 checked as (
     select
-        renamed.ticket_id,
-        renamed.organization_id,
-        organizations.account_id,
-        renamed.requester_email,
-        renamed.ticket_priority,
-        renamed.ticket_status,
-        renamed.ticket_type,
-        renamed.satisfaction_rating,
-        renamed.is_deleted,
-        renamed.created_at,
-        renamed.solved_at,
-        renamed.loaded_at,
+        *,
         case
-            when renamed.ticket_id is null then 'null_key'
-            when organizations.organization_id is null then 'orphan_organization'
-            when renamed.created_at is null then 'null_timestamp'
-            when {{ is_future_timestamp('renamed.created_at', 'renamed.loaded_at') }} then 'future_timestamp'
+            when ticket_id is null then 'null_key'
+            when created_at is null then 'null_timestamp'
+            when {{ is_future_timestamp('created_at', 'loaded_at') }} then 'future_timestamp'
         end as rejection_reason
     from renamed
-    left join organizations
-        on renamed.organization_id = organizations.organization_id
 )
 
 select * from checked

@@ -1,24 +1,16 @@
--- The current version of every NPS response, attributed to the CRM contact whose email
--- matches (case-insensitively), with the reason it is set aside.
+-- The current version of every NPS response, with the reason it is set aside when the
+-- record itself is unusable. Its respondent (the CRM contact whose email matches,
+-- case-insensitively) is checked in int_survey_rejected_rows and attached in
+-- int_nps_responses_linked.
 with
 
 source as (
     {{ latest_version(source('survey', 'nps_response'), 'id') }}
 ),
 
-contacts as (
-    -- Several contacts can share an email (duplicates in the CRM): take one, stably.
-    select
-        email,
-        min(contact_id) as contact_id,
-        min(account_id) as account_id
-    from {{ ref('stg_crm__contacts') }}
-    where email is not null
-    group by email
-),
-
 renamed as (
     select
+        record_key,
         cast(id as {{ dbt.type_string() }}) as nps_response_id,
         lower(trim(cast(email as {{ dbt.type_string() }}))) as email,
         cast(score as {{ dbt.type_int() }}) as nps_score,
@@ -30,26 +22,15 @@ renamed as (
 
 checked as (
     select
-        renamed.nps_response_id,
-        contacts.contact_id,
-        contacts.account_id,
-        renamed.email,
-        renamed.nps_score,
-        renamed.response_comment,
+        *,
         false as is_deleted,
-        renamed.responded_at,
-        renamed.loaded_at,
         case
-            when renamed.nps_response_id is null then 'null_key'
-            when renamed.nps_score is null or renamed.nps_score < 0 or renamed.nps_score > 10
-                then 'nps_out_of_range'
-            when renamed.responded_at is null then 'null_timestamp'
-            when {{ is_future_timestamp('renamed.responded_at', 'renamed.loaded_at') }} then 'future_timestamp'
-            when contacts.contact_id is null then 'unknown_respondent'
+            when nps_response_id is null then 'null_key'
+            when nps_score is null or nps_score < 0 or nps_score > 10 then 'nps_out_of_range'
+            when responded_at is null then 'null_timestamp'
+            when {{ is_future_timestamp('responded_at', 'loaded_at') }} then 'future_timestamp'
         end as rejection_reason
     from renamed
-    left join contacts
-        on renamed.email = contacts.email
 )
 
 select * from checked

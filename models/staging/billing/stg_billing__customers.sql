@@ -1,5 +1,7 @@
--- Usable, current customers: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_billing__customers (see dq_rejected_rows) excluded.
+-- Current customers that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_billing__customers excluded. Their
+-- links to other tables are checked downstream: read int_billing_customers_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

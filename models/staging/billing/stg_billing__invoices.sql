@@ -1,5 +1,7 @@
--- Usable, current invoices: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_billing__invoices (see dq_rejected_rows) excluded.
+-- Current invoices that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_billing__invoices excluded. Their
+-- links to other tables are checked downstream: read int_invoices_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (
@@ -13,9 +15,9 @@ usable as (
         subscription_id,
         invoice_status,
         currency_code,
-        amount_due,
-        amount_paid,
-        amount_remaining,
+        amount_due_minor,
+        amount_paid_minor,
+        amount_remaining_minor,
         created_at,
         due_at,
         paid_at,

@@ -1,5 +1,7 @@
--- Usable, current subscription items: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_billing__subscription_items (see dq_rejected_rows) excluded.
+-- Current subscription items that are usable as records: the latest version of each
+-- record, soft-deleted records and rows set aside by base_billing__subscription_items
+-- excluded. Their links to other tables are checked downstream: read
+-- int_subscription_items_linked (dq_rejected_rows lists every record set aside).
 with
 
 source as (
@@ -15,7 +17,7 @@ usable as (
         currency_code,
         billing_interval,
         seats,
-        unit_amount,
+        unit_amount_minor,
         created_at,
         loaded_at
     from source

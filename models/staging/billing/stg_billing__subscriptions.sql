@@ -1,5 +1,7 @@
--- Usable, current subscriptions: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_billing__subscriptions (see dq_rejected_rows) excluded.
+-- Current subscriptions that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_billing__subscriptions excluded. Their
+-- links to other tables are checked downstream: read int_subscriptions_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

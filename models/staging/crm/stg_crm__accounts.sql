@@ -1,5 +1,5 @@
--- Usable, current accounts: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_crm__accounts (see dq_rejected_rows) excluded.
+-- Usable, current accounts: the latest version of each record, soft-deleted records
+-- excluded, rows set aside by base_crm__accounts (see dq_rejected_rows) excluded.
 with
 
 source as (

@@ -1,5 +1,7 @@
--- Usable, current contacts: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_crm__contacts (see dq_rejected_rows) excluded.
+-- Current contacts that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_crm__contacts excluded. Their links to
+-- other tables are checked downstream: read int_contacts_linked (dq_rejected_rows lists
+-- every record set aside).
 with
 
 source as (

@@ -1,5 +1,7 @@
--- Usable, current meetings: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_crm__meetings (see dq_rejected_rows) excluded.
+-- Current meetings that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_crm__meetings excluded. Their links to
+-- other tables are checked downstream: read int_meetings_linked (dq_rejected_rows lists
+-- every record set aside).
 with
 
 source as (

@@ -1,5 +1,7 @@
--- Usable, current opportunities: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_crm__opportunities (see dq_rejected_rows) excluded.
+-- Current opportunities that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_crm__opportunities excluded. Their
+-- links to other tables are checked downstream: read int_opportunities_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

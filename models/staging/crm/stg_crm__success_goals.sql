@@ -1,5 +1,7 @@
--- Usable, current success goals: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_crm__success_goals (see dq_rejected_rows) excluded.
+-- Current success goals that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_crm__success_goals excluded. Their
+-- links to other tables are checked downstream: read int_success_goals_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

@@ -1,5 +1,7 @@
--- Usable, current tracks: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_product__tracks (see dq_rejected_rows) excluded.
+-- Current tracks that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_product__tracks excluded. Their links
+-- to other tables are checked downstream: read int_product_events_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (
@@ -10,7 +12,6 @@ usable as (
     select
         event_id,
         user_id,
-        account_id,
         event_name,
         feature,
         product_id,

@@ -1,5 +1,7 @@
--- Usable, current users: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_product__users (see dq_rejected_rows) excluded.
+-- Current users that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_product__users excluded. Their links
+-- to other tables are checked downstream: read int_product_users_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

@@ -1,5 +1,7 @@
--- Usable, current organizations: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_support__organizations (see dq_rejected_rows) excluded.
+-- Current organizations that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_support__organizations excluded. Their
+-- links to other tables are checked downstream: read int_support_organizations_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (

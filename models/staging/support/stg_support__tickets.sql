@@ -1,5 +1,7 @@
--- Usable, current tickets: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_support__tickets (see dq_rejected_rows) excluded.
+-- Current tickets that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_support__tickets excluded. Their links
+-- to other tables are checked downstream: read int_support_tickets_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (
@@ -10,7 +12,6 @@ usable as (
     select
         ticket_id,
         organization_id,
-        account_id,
         requester_email,
         ticket_priority,
         ticket_status,

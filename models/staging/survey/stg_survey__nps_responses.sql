@@ -1,5 +1,7 @@
--- Usable, current nps responses: the latest version of each record, soft-deleted
--- records excluded, rows set aside by base_survey__nps_responses (see dq_rejected_rows) excluded.
+-- Current nps responses that are usable as records: the latest version of each record,
+-- soft-deleted records and rows set aside by base_survey__nps_responses excluded. Their
+-- links to other tables are checked downstream: read int_nps_responses_linked
+-- (dq_rejected_rows lists every record set aside).
 with
 
 source as (
@@ -9,8 +11,6 @@ source as (
 usable as (
     select
         nps_response_id,
-        contact_id,
-        account_id,
         email,
         nps_score,
         response_comment,

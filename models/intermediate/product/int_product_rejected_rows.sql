@@ -1,0 +1,84 @@
+-- One row per product record set aside, with the reason: set aside by staging (a problem
+-- within the record, see the base models) or here, where its links to other tables are
+-- checked, parents first: a user whose CRM account is not usable (`orphan_account`), an
+-- event whose user is not usable (`unknown_user`). The usable models (int_*_linked) are
+-- the staged rows minus these; dq_rejected_rows publishes them.
+with
+
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
+),
+
+-- The staged rows (those of the stg_product__* models): current, not deleted, not set
+-- aside by staging. Only their links are left to check.
+users as (
+    select * from {{ ref('base_product__users') }}
+    where not is_deleted and rejection_reason is null
+),
+
+events as (
+    select
+        record_key,
+        event_id,
+        user_id,
+        loaded_at
+    from {{ ref('base_product__tracks') }}
+    where not is_deleted and rejection_reason is null
+),
+
+set_aside_by_staging as (
+    {{ set_aside_by_staging('product') | indent(4) }}
+),
+
+-- One CTE per table in the shape of set_aside_by_staging; reason null = usable. An
+-- event whose user is set aside is set aside too.
+users_checked as (
+    select
+        'users' as table_name,
+        users.record_key,
+        users.user_id as record_id,
+        case
+            when accounts.account_id is null then 'orphan_account'
+        end as reason,
+        users.loaded_at
+    from users
+    left join accounts
+        on users.account_id = accounts.account_id
+),
+
+events_checked as (
+    select
+        'tracks' as table_name,
+        events.record_key,
+        events.event_id as record_id,
+        case
+            when users_checked.record_id is null or users_checked.reason is not null then 'unknown_user'
+        end as reason,
+        events.loaded_at
+    from events
+    left join users_checked
+        on events.user_id = users_checked.record_id
+),
+
+unioned as (
+    select * from set_aside_by_staging
+    union all
+    select * from users_checked
+    where reason is not null
+    union all
+    select * from events_checked
+    where reason is not null
+),
+
+final as (
+    select
+        cast('product' as {{ dbt.type_string() }}) as source_name,
+        cast(table_name as {{ dbt.type_string() }}) as table_name,
+        record_key,
+        record_id,
+        cast(reason as {{ dbt.type_string() }}) as reason,
+        loaded_at
+    from unioned
+)
+
+select * from final
