@@ -348,6 +348,8 @@ def after_cutoff(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     shutil.copyfile(warehouse, path)
     with duckdb.connect(str(path)) as raw:
         change_everything_after(raw, CUTOFF)
+    # From scratch (--full-refresh): base_product__tracks reads only rows landed since its
+    # last run, and the rewrite changes landed rows in place.
     run_dbt(
         ["run", "--full-refresh", "--select", "+fct_health_backtest", "+rpt_churn_model_evaluation",
          "--vars", window_vars(START_DATE, END_DATE)],
