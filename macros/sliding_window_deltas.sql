@@ -3,15 +3,18 @@
     active on day a counts on days a .. a + window_days - 1; consecutive active days
     make one interval [a, min(a + window_days, next active day)). A running sum of
     `delta` over the days gives the distinct count on each day; `flagged_delta` counts
-    only members whose `flag_column` is true (e.g. licensed users).
+    only members whose `flag_column` is true (e.g. licensed users), and, when
+    `flag_end_column` is given, only before that date (e.g. the day a user's seat is
+    freed: a deactivated user stops counting as a licensed user from that day on).
     Output columns: the group columns, change_date, delta, flagged_delta. -#}
-{% macro sliding_window_deltas(relation, group_columns, member_column, day_column, window_days, flag_column=none) -%}
-    {{ return(adapter.dispatch('sliding_window_deltas', 'customer_health')(relation, group_columns, member_column, day_column, window_days, flag_column)) }}
+{% macro sliding_window_deltas(relation, group_columns, member_column, day_column, window_days, flag_column=none, flag_end_column=none) -%}
+    {{ return(adapter.dispatch('sliding_window_deltas', 'customer_health')(relation, group_columns, member_column, day_column, window_days, flag_column, flag_end_column)) }}
 {%- endmacro %}
 
-{% macro default__sliding_window_deltas(relation, group_columns, member_column, day_column, window_days, flag_column) -%}
+{% macro default__sliding_window_deltas(relation, group_columns, member_column, day_column, window_days, flag_column, flag_end_column=none) -%}
     {%- set groups = group_columns | join(', ') -%}
     {%- set flag = ('case when ' ~ flag_column ~ ' then 1 else 0 end') if flag_column else '0' -%}
+    {%- set flag_end = ('cast(' ~ flag_end_column ~ ' as date)') if flag_end_column else 'cast(null as date)' -%}
     {%- set window_end = add_days('interval_start', window_days) -%}
     select
         {{ groups }},
@@ -19,33 +22,63 @@
         sum(delta) as delta,
         sum(flagged_delta) as flagged_delta
     from (
+        -- Change kinds: 1 the interval's start, 2 its end, 3 the flagged member's earlier
+        -- end (only when its flag ends inside the interval).
         select
             {{ groups }},
-            case when signs.sign = 1 then interval_start else interval_end end as change_date,
-            signs.sign as delta,
-            signs.sign * flagged as flagged_delta
+            case
+                when kinds.change_kind = 1 then interval_start
+                when kinds.change_kind = 2 then interval_end
+                else flagged_end
+            end as change_date,
+            case kinds.change_kind when 1 then 1 when 2 then -1 else 0 end as delta,
+            case
+                when kinds.change_kind = 1 then flagged
+                when kinds.change_kind = 2 and flagged_end = interval_end then -flagged
+                when kinds.change_kind = 3 then -flagged
+                else 0
+            end as flagged_delta
         from (
             select
                 {{ groups }},
                 interval_start,
-                flagged,
-                case
-                    when next_active_date is not null and next_active_date < {{ window_end }}
-                        then next_active_date
-                    else {{ window_end }}
-                end as interval_end
+                interval_end,
+                case when flag_end is null or interval_start < flag_end then flagged else 0 end as flagged,
+                case when flag_end is not null and flag_end < interval_end then flag_end else interval_end end
+                    as flagged_end
             from (
                 select
                     {{ groups }},
-                    cast({{ day_column }} as date) as interval_start,
-                    {{ flag }} as flagged,
-                    lead(cast({{ day_column }} as date)) over (
-                        partition by {{ groups }}, {{ member_column }} order by {{ day_column }}
-                    ) as next_active_date
-                from {{ relation }}
-            ) as active_days
+                    interval_start,
+                    flagged,
+                    flag_end,
+                    case
+                        when next_active_date is not null and next_active_date < {{ window_end }}
+                            then next_active_date
+                        else {{ window_end }}
+                    end as interval_end
+                from (
+                    select
+                        {{ groups }},
+                        cast({{ day_column }} as date) as interval_start,
+                        {{ flag }} as flagged,
+                        {{ flag_end }} as flag_end,
+                        lead(cast({{ day_column }} as date)) over (
+                            partition by {{ groups }}, {{ member_column }} order by {{ day_column }}
+                        ) as next_active_date
+                    from {{ relation }}
+                ) as active_days
+            ) as raw_intervals
         ) as intervals
-        cross join (select 1 as sign union all select -1 as sign) as signs
+        cross join (
+            select 1 as change_kind
+            union all
+            select 2 as change_kind
+            union all
+            select 3 as change_kind
+        ) as kinds
+        where kinds.change_kind <> 3
+            or (intervals.flagged = 1 and intervals.flagged_end < intervals.interval_end)
     ) as changes
     group by {{ groups }}, change_date
 {%- endmacro %}

@@ -4,17 +4,27 @@ One dataset with a year of scored history is generated and built with the real d
 once for this module (the outcome, back-test, churn-model and expansion marts and all
 their upstream models, with their data tests and dbt unit tests); the checks read it.
 The planted ground truth (_demo.account_truth) is used only to validate.
+
+Point in time: a copy whose raw tables tell another story about every day after the churn
+model's holdout cutoff (tests/_after_cutoff.py) is rebuilt from scratch; every score up
+to the cutoff, the back-test's scores before it and the churn model's training snapshots,
+labels and features must come out identical, and the model trained on them predicts the
+held-out snapshots alike. The training and test sets are defined here, from the
+snapshots and the outcomes mart, not read from the model's report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import shutil
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
+from _after_cutoff import change_everything_after
 from conftest import END_DATE, generate, run_dbt, window_vars
 from sklearn.metrics import roc_auc_score
 
@@ -25,6 +35,13 @@ WINDOW_DAYS = 365
 SEED = 5
 START_DATE = END_DATE - dt.timedelta(days=WINDOW_DAYS - 1)
 MIN_AGREEMENT = 0.97
+# The churn model's parameters (dbt vars, project defaults), restated here as the test's own.
+HORIZON_DAYS = 90  # churn_model_horizon_days
+SNAPSHOT_DAYS = 14  # churn_model_snapshot_days
+HOLDOUT_DAYS = 180  # churn_model_holdout_days
+GRACE_DAYS = 30  # outcome_grace_days
+MIN_FEATURE_COVERAGE = 0.3  # churn_model_min_feature_coverage
+CUTOFF = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
 
 RESULT_OF_FATE = {
     "renewal": "renewed",
@@ -170,39 +187,61 @@ def test_rule_based_score_sees_the_planted_signal(con: duckdb.DuckDBPyConnection
     assert aucs[30] > 0.55, aucs
 
 
-def test_churn_model_never_learns_from_the_future(con: duckdb.DuckDBPyConnection) -> None:
-    risk = con.execute(
-        "select distinct prediction_date, training_max_outcome_date, training_max_label_date, "
-        "training_max_feature_date, model_status from marts.fct_churn_risk"
-    ).fetchall()
-    assert len(risk) == 1
-    prediction_date, max_outcome, max_label, max_feature, status = risk[0]
-    assert prediction_date == END_DATE
-    assert status == "trained"
-    assert max_outcome < prediction_date
-    assert max_label < prediction_date
-    assert max_feature < prediction_date
-    # The training set as the model defines it, recomputed from the examples.
-    training = con.execute(
-        """
-        select max(churn_date), max(label_end_date), count(*), sum(case when is_churned then 1 else 0 end)
-        from intermediate.int_churn_model_examples
-        where example_type = 'history' and is_label_known and label_end_date < prediction_date
-        """
-    ).fetchone()
-    assert training[0] == max_outcome and training[1] == max_label
-    counts = con.execute(
-        "select distinct training_example_count, training_churn_count from marts.fct_churn_risk"
-    ).fetchall()
-    assert counts == [(training[2], training[3])]
-    # Every churn after the prediction date's label windows is unknown to the model.
-    assert (
-        con.execute(
-            "select count(*) from intermediate.int_churn_model_examples "
-            "where is_label_known and label_end_date >= prediction_date"
-        ).fetchone()[0]
-        == 0
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> pd.DataFrame:
+    frame = con.execute(sql, list(parameters)).df()
+    for column in frame.columns:
+        if column.endswith("_date"):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _examples_with_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The model's snapshots, each with the label recomputed here from the outcomes mart:
+    a churned outcome in the HORIZON_DAYS after the snapshot day."""
+    examples = _frame(
+        con,
+        "select example_id, example_type, account_id, feature_date, is_churned, churn_date, health_score "
+        "from intermediate.int_churn_model_examples",
     )
+    churns = _frame(con, "select account_id, outcome_date from marts.fct_customer_outcomes where is_churned")
+    joined = examples[["example_id", "account_id", "feature_date"]].merge(churns, on="account_id")
+    in_window = joined[
+        (joined["outcome_date"] > joined["feature_date"])
+        & (joined["outcome_date"] <= joined["feature_date"] + pd.Timedelta(days=HORIZON_DAYS))
+    ]
+    first_churn = in_window.groupby("example_id")["outcome_date"].min()
+    examples["expected_churn_date"] = examples["example_id"].map(first_churn)
+    examples["label_end"] = examples["feature_date"] + pd.Timedelta(days=HORIZON_DAYS)
+    return examples
+
+
+def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb.DuckDBPyConnection) -> None:
+    prediction_date = pd.Timestamp(END_DATE)
+    examples = _examples_with_labels(con)
+    # Snapshots every SNAPSHOT_DAYS back from the prediction date; the current ones are scored.
+    assert ((prediction_date - examples["feature_date"]).dt.days % SNAPSHOT_DAYS == 0).all()
+    assert set(examples.loc[examples["example_type"] == "current", "feature_date"]) == {prediction_date}
+    # The training set by definition: every past snapshot whose label window ended before
+    # the prediction date, labelled churned when a churn outcome falls in that window.
+    training = examples[(examples["example_type"] == "history") & (examples["label_end"] < prediction_date)]
+    assert (training["is_churned"] == training["expected_churn_date"].notna()).all()
+    pd.testing.assert_series_equal(training["churn_date"], training["expected_churn_date"], check_names=False)
+    # Labels not known yet carry no label.
+    assert examples.loc[examples["label_end"] >= prediction_date, "is_churned"].isna().all()
+    risk = _frame(
+        con,
+        "select distinct prediction_date, model_status, training_example_count, training_churn_count, "
+        "training_max_outcome_date, training_max_label_date, training_max_feature_date from marts.fct_churn_risk",
+    )
+    assert len(risk) == 1
+    report = risk.iloc[0]
+    assert report["prediction_date"] == prediction_date and report["model_status"] == "trained"
+    assert (report["training_example_count"], report["training_churn_count"]) == (
+        len(training),
+        int(training["expected_churn_date"].notna().sum()),
+    )
+    assert report["training_max_outcome_date"] == training["expected_churn_date"].max() < prediction_date
+    assert report["training_max_label_date"] < prediction_date
     # No feature uses data from after its example's snapshot day.
     assert (
         con.execute(
@@ -218,15 +257,170 @@ def test_churn_model_never_learns_from_the_future(con: duckdb.DuckDBPyConnection
         "select count(*) from marts.fct_account_health_daily where as_of_date = ?", [END_DATE]
     ).fetchone()[0]
     assert scored == (current, current, current)
-    # The holdout learns only from labels known before its cutoff and tests after it.
-    evaluation = con.execute(
-        "select cutoff_date, train_max_label_date, train_max_outcome_date, test_min_feature_date, "
-        "model_auc, rule_based_auc, model_status from marts.rpt_churn_model_evaluation"
-    ).fetchone()
-    cutoff, train_label, train_outcome, test_start, model_auc, rule_auc, eval_status = evaluation
-    print(f"\nchurn model holdout AUC {model_auc}, rule-based on the same snapshots {rule_auc}")
-    assert train_label < cutoff and train_outcome < cutoff and test_start >= cutoff
-    assert eval_status == "evaluated" and 0 <= model_auc <= 1
+
+
+def _holdout_split(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training and test snapshots of the holdout, by definition: train on labels final
+    before the cutoff (label window and grace period over), test on the snapshots from the
+    cutoff on whose label window ended before the prediction date."""
+    cutoff = pd.Timestamp(CUTOFF)
+    history = examples[examples["example_type"] == "history"]
+    train = history[history["label_end"] + pd.Timedelta(days=GRACE_DAYS) < cutoff]
+    test = history[
+        (history["feature_date"] >= cutoff)
+        & (history["label_end"] < pd.Timestamp(END_DATE))
+        & history["health_score"].notna()
+    ]
+    return train.sort_values("example_id"), test.sort_values("example_id")
+
+
+def _evaluation_module() -> object:
+    """The evaluation model's own code (a dbt Python model file), to train it here."""
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "models"
+        / "marts"
+        / "predictive"
+        / "rpt_churn_model_evaluation.py"
+    )
+    spec = importlib.util.spec_from_file_location("rpt_churn_model_evaluation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _holdout_probabilities(
+    con: duckdb.DuckDBPyConnection, test_from: duckdb.DuckDBPyConnection
+) -> np.ndarray:
+    """Train the model (its own code) on `con`'s training snapshots and predict the test
+    snapshots of `test_from`."""
+    module = _evaluation_module()
+    train, _ = _holdout_split(_examples_with_labels(con))
+    _, test = _holdout_split(_examples_with_labels(test_from))
+    values = _frame(
+        con, "select example_id, feature_name, feature_value from intermediate.int_churn_model_feature_values"
+    )
+    test_values = _frame(
+        test_from,
+        "select example_id, feature_name, feature_value from intermediate.int_churn_model_feature_values",
+    )
+    x_train, x_test = module._features(
+        module._design_matrix(train, values), module._design_matrix(test, test_values), MIN_FEATURE_COVERAGE
+    )
+    labels = train["expected_churn_date"].notna().to_numpy()
+    return module._fit(x_train, labels).predict_proba(x_test.to_numpy())[:, 1]
+
+
+def test_churn_model_holdout_is_held_out_and_beats_chance(con: duckdb.DuckDBPyConnection) -> None:
+    examples = _examples_with_labels(con)
+    train, test = _holdout_split(examples)
+    evaluation = _frame(con, "select * from marts.rpt_churn_model_evaluation").iloc[0]
+    assert evaluation["model_status"] == "evaluated"
+    assert evaluation["cutoff_date"] == pd.Timestamp(CUTOFF)
+    test_churned = test["expected_churn_date"].notna()
+    assert (evaluation["train_example_count"], evaluation["train_churn_count"]) == (
+        len(train),
+        int(train["expected_churn_date"].notna().sum()),
+    )
+    assert (evaluation["test_example_count"], evaluation["test_churn_count"]) == (
+        len(test),
+        int(test_churned.sum()),
+    )
+    assert train["expected_churn_date"].max() + pd.Timedelta(days=GRACE_DAYS) < pd.Timestamp(CUTOFF)
+    # Both AUCs recomputed on the test snapshots: the rule-based one from the stored
+    # scores, the model's by training its code on the training snapshots defined above.
+    assert evaluation["rule_based_auc"] == pytest.approx(
+        roc_auc_score(test_churned, -test["health_score"]), abs=1e-12
+    )
+    model_auc = roc_auc_score(test_churned, _holdout_probabilities(con, con))
+    assert evaluation["model_auc"] == pytest.approx(model_auc, abs=1e-12)
+    print(f"\nchurn model holdout AUC {model_auc:.3f}, rule-based {evaluation['rule_based_auc']:.3f}")
+    # The generator plants usage decline, missed payments and lost sponsors before churns.
+    assert model_auc > 0.5
+
+
+@pytest.fixture(scope="module")
+def after_cutoff(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the warehouse whose raw tables tell another story about every day after
+    the holdout cutoff, rebuilt from scratch over the same window."""
+    work = tmp_path_factory.mktemp("after_cutoff")
+    path = work / "health.duckdb"
+    shutil.copyfile(warehouse, path)
+    with duckdb.connect(str(path)) as raw:
+        change_everything_after(raw, CUTOFF)
+    # From scratch (--full-refresh): base_product__tracks reads only rows landed since its
+    # last run, and the rewrite changes landed rows in place.
+    run_dbt(
+        ["run", "--full-refresh", "--select", "+fct_health_backtest", "+rpt_churn_model_evaluation",
+         "--vars", window_vars(START_DATE, END_DATE)],
+        path,
+        work,
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def changed(after_cutoff: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(after_cutoff), read_only=True)
+    yield connection
+    connection.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
+    return set(con.execute(sql).fetchall())
+
+
+def test_scores_up_to_the_cutoff_ignore_everything_after_it(con, changed) -> None:
+    for table, key in (
+        ("marts.fct_account_health_daily", "account_id, as_of_date"),
+        ("marts.fct_indicator_scores_daily", "account_id, as_of_date, indicator_id"),
+    ):
+        before = f"select * from {table} where as_of_date <= '{CUTOFF}' order by {key}"
+        assert con.execute(before).fetchall() == changed.execute(before).fetchall(), table
+    # The rewrite did change the days after the cutoff (else this test proves nothing).
+    after = f"select account_id, as_of_date, health_score from marts.fct_account_health_daily where as_of_date > '{CUTOFF}'"
+    original, rewritten = _rows(con, after), _rows(changed, after)
+    assert len(original - rewritten) > 0.5 * len(original)
+
+
+def test_backtest_scores_before_the_cutoff_do_not_change(con, changed) -> None:
+    scores = (
+        "select outcome_id, horizon_days, scored_on_date, has_score, definition_version, health_profile_id, "
+        f"health_score, health_band from marts.fct_health_backtest where scored_on_date <= '{CUTOFF}'"
+    )
+    original = {row[:2]: row for row in con.execute(scores).fetchall()}
+    rewritten = {row[:2]: row for row in changed.execute(scores).fetchall()}
+    common = original.keys() & rewritten.keys()
+    assert len(common) > 500
+    assert {key: original[key] for key in common} == {key: rewritten[key] for key in common}
+    # Outcomes settled before the cutoff (grace period over) are the same outcomes.
+    settled = (
+        "select outcome_id, account_id, outcome_date, outcome_result, arr_before, arr_after from marts.fct_customer_outcomes "
+        f"where outcome_date + {GRACE_DAYS} < '{CUTOFF}'"
+    )
+    assert _rows(con, settled) == _rows(changed, settled)
+
+
+def test_churn_model_training_ignores_everything_after_the_cutoff(con, changed) -> None:
+    train, _ = _holdout_split(_examples_with_labels(con))
+    train_changed, _ = _holdout_split(_examples_with_labels(changed))
+    columns = ["example_id", "feature_date", "is_churned", "churn_date", "expected_churn_date"]
+    pd.testing.assert_frame_equal(
+        train[columns].reset_index(drop=True), train_changed[columns].reset_index(drop=True)
+    )
+    # The features of every snapshot up to the cutoff (the training ones and the later ones).
+    features = (
+        "select example_id, feature_name, feature_value, value_date from intermediate.int_churn_model_feature_values "
+        f"where feature_date <= '{CUTOFF}'"
+    )
+    original_features = _rows(con, features)
+    assert {row[0] for row in original_features} >= set(train["example_id"])
+    assert original_features == _rows(changed, features)
+    report = "select cutoff_date, train_example_count, train_churn_count, train_max_feature_date, train_max_label_date, " \
+        "train_max_outcome_date from marts.rpt_churn_model_evaluation"  # fmt: skip
+    assert con.execute(report).fetchall() == changed.execute(report).fetchall()
+    # The model trained before the cutoff predicts the same held-out snapshots alike.
+    np.testing.assert_array_equal(_holdout_probabilities(con, con), _holdout_probabilities(changed, con))
 
 
 def test_expansion_candidates_carry_their_evidence(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,7 +1,7 @@
 -- One row per customer account and day of the scoring span with its product-usage
--- measures: distinct active users (all / licensed) in the 30 days ending on the day and
--- in the 30 days before, and key features used in the last 30 days out of the key
--- features of the modules licensed on the day.
+-- measures: distinct active users (all / licensed seat holders at the end of the day) in
+-- the 30 days ending on the day and in the 30 days before, and key features used in the
+-- last 30 days out of the key features of the modules licensed on the day.
 --
 -- Distinct counts over sliding windows are computed without a range join: a user active
 -- on day a counts for the windows ending on a .. a+29, so each active day opens an
@@ -24,10 +24,27 @@ account_days as (
     where {{ in_scoring_span('as_of_date') }}
 ),
 
+-- A licensed user holds a seat until the day of deactivation (seat_end_date): from that
+-- day on the seat is free and the user no longer counts as a licensed active user.
+seat_holders as (
+    select
+        user_id,
+        cast(deactivated_at as date) as seat_end_date
+    from {{ ref('stg_product__users') }}
+),
+
 activity as (
-    select * from {{ ref('int_product_activity_daily') }}
-    where activity_date >= {{ date_literal(activity_span_start_day()) }}
-        and activity_date < {{ health_window_end_exclusive() }}
+    select
+        product_activity.account_id,
+        product_activity.user_id,
+        product_activity.activity_date,
+        product_activity.is_licensed,
+        seat_holders.seat_end_date
+    from {{ ref('int_product_activity_daily') }} as product_activity
+    left join seat_holders
+        on product_activity.user_id = seat_holders.user_id
+    where product_activity.activity_date >= {{ date_literal(activity_span_start_day()) }}
+        and product_activity.activity_date < {{ health_window_end_exclusive() }}
 ),
 
 feature_usage as (
@@ -69,7 +86,7 @@ scored_accounts as (
 ),
 
 user_deltas as (
-    {{ sliding_window_deltas('activity', ['account_id'], 'user_id', 'activity_date', 30, 'is_licensed') }}
+    {{ sliding_window_deltas('activity', ['account_id'], 'user_id', 'activity_date', 30, 'is_licensed', 'seat_end_date') }}
 ),
 
 user_counts as (

@@ -4,9 +4,12 @@ examples.
 
 Split: cutoff = prediction date (the latest as_of_date) minus holdout_days (default
 180). The model is trained exactly as fct_churn_risk trains it, but only on snapshots
-whose label window (snapshot day + churn_model_horizon_days) ended before the cutoff, so
-every churn it learns from happened before the cutoff; it is tested on the snapshots from
-the cutoff on whose label window ended before the prediction date. model_auc is the ROC
+whose label was final before the cutoff: the label window (snapshot day +
+churn_model_horizon_days) and the outcome_grace_days after it ended before the cutoff, so
+every churn it learns from happened before the cutoff and no late renewal signed after
+it can change a training label (a drop to zero ARR is a churn only when no renewal comes
+within the grace period); it is tested on the snapshots from the cutoff on whose label
+window ended before the prediction date. model_auc is the ROC
 AUC of its churn probability on the test snapshots, rule_based_auc that of the health
 score (lower score = higher risk) on the same snapshots. With too few churned or
 retained examples on either side the AUCs are null and model_note says why.
@@ -119,6 +122,7 @@ def model(dbt: Any, session: Any) -> pd.DataFrame:
     dbt.config(materialized="table")
     meta = dbt.config.get("meta") or {}
     holdout_days = int(meta.get("holdout_days", 180))
+    grace = pd.Timedelta(days=int(meta.get("outcome_grace_days", 30)))
     min_per_class = int(meta.get("min_examples_per_class", 10))
     min_coverage = float(meta.get("min_feature_coverage", 0.3))
 
@@ -128,7 +132,7 @@ def model(dbt: Any, session: Any) -> pd.DataFrame:
     prediction_date = examples["prediction_date"].iloc[0]
     cutoff = prediction_date - pd.Timedelta(days=holdout_days)
     known = examples[(examples["example_type"] == "history") & examples["is_label_known"].astype(bool)]
-    train = known[known["label_end_date"] < cutoff].reset_index(drop=True)
+    train = known[known["label_end_date"] + grace < cutoff].reset_index(drop=True)
     test = known[
         (known["feature_date"] >= cutoff)
         & (known["label_end_date"] < prediction_date)
