@@ -1,0 +1,51 @@
+"""The serving publication: the public marts copied to a read-only file for BI.
+
+Downstream of every public mart, so Dagster materializes it only when every blocking check
+of the run passed (the dbt tests and the Great Expectations mart checks): a failed check
+fails the run and the previous publication stays current. BI reads
+$HEALTH_SERVING_DIR/current.duckdb (customer_health/serving.py).
+"""
+
+
+from collections.abc import Iterable
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from customer_health import serving
+from customer_health.config import WAREHOUSE_POOL
+from orchestration.resources import HealthWarehouse
+
+PUBLICATION_KEY = AssetKey(["serving", "health_marts"])
+
+
+def build_publication(public_mart_keys: Iterable[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=PUBLICATION_KEY,
+        deps=sorted(public_mart_keys, key=lambda key: key.to_user_string()),
+        group_name="serving",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            "The public marts (schema marts) copied into a new read-only DuckDB file and made "
+            "current ($HEALTH_SERVING_DIR/current.duckdb) with one atomic swap. Runs only after "
+            "every blocking check of the run passed."
+        ),
+    )
+    def health_marts_publication(
+        context: AssetExecutionContext, warehouse: HealthWarehouse
+    ) -> MaterializeResult:
+        path = serving.publish(warehouse.path, warehouse.serving)
+        info = serving.publication_info(warehouse.serving)
+        context.log.info(f"published {path.name}: as_of {info['as_of_start']}..{info['as_of_end']}")
+        return MaterializeResult(
+            metadata={
+                "publication": MetadataValue.path(str(path)),
+                "publication_id": info["publication_id"],
+                "definition_version": info["definition_version"] or "",
+                "as_of_start": str(info["as_of_start"]),
+                "as_of_end": str(info["as_of_end"]),
+                "row_counts": MetadataValue.json(info["row_counts"]),
+            }
+        )
+
+    return health_marts_publication
