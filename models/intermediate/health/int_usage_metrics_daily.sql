@@ -30,7 +30,7 @@ seat_holders as (
     select
         user_id,
         cast(deactivated_at as date) as seat_end_date
-    from {{ ref('stg_product__users') }}
+    from {{ ref('int_product_users_linked') }}
 ),
 
 activity as (
