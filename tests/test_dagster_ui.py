@@ -67,7 +67,8 @@ def test_the_code_location_loads_in_the_ui_without_the_venv_on_path(built_wareho
             deadline = time.monotonic() + 90
             while True:
                 text = devtools.evaluate("document.body ? document.body.innerText : ''") or ""
-                if "fct_account_health_daily" in text and "health_marts" in text:
+                groups = {"raw", "staging", "intermediate", "marts", "quality", "serving", "alerting"}
+                if "Global asset lineage" in text and groups <= set(text.split()):
                     break
                 assert time.monotonic() < deadline, text[:2000]
                 time.sleep(0.5)

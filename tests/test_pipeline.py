@@ -436,6 +436,7 @@ def test_schedule_tick_targets_the_previous_day(built_warehouse, tmp_path):
 def test_runs_started_together_queue_on_the_warehouse_pool(built_warehouse, tmp_path, runs):
     warehouse = copy_world(built_warehouse, tmp_path)
     with pipeline_env(warehouse, tmp_path, now=BUILD_NOW) as env:
+        DagsterInstance.get()  # create the instance's storage before two processes race to
         command = [
             sys.executable,
             "-m",
