@@ -111,6 +111,18 @@
     cast({{ exact_expression }} as {{ type_double() }})
 {%- endmacro %}
 
+{#- Texts aggregated in a given order (order_by_clause, e.g. 'order by priority'): the
+    definition version's hash, reasons and error texts must not depend on how rows
+    arrive. dbt.listagg keeps the order on DuckDB; dbt-spark's drops it (collect_list),
+    hence the Spark variant in macros/spark/cross_db.sql. -#}
+{% macro ordered_listagg(measure, delimiter_text, order_by_clause) -%}
+    {{ return(adapter.dispatch('ordered_listagg', 'customer_health')(measure, delimiter_text, order_by_clause)) }}
+{%- endmacro %}
+
+{% macro default__ordered_listagg(measure, delimiter_text, order_by_clause) -%}
+    {{ return(dbt.listagg(measure, delimiter_text, order_by_clause)) }}
+{%- endmacro %}
+
 {#- A date `days` days after `date_expression` (negative: before), typed as a date on every
     engine (dbt.dateadd returns a timestamp on some). Compare dates with dates: a join on
     a timestamp expression against a date column cannot use a plain hash join on DuckDB. -#}

@@ -93,7 +93,7 @@ duplicate_rules as (
         'customer_tier=' || customer_tier || ', lifecycle_stage=' || lifecycle_stage
             || ', support_package=' || support_package || ', region=' || region as seed_row,
         'duplicate rule: the same conditions appear ' || cast(count(*) as {{ dbt.type_string() }})
-            || ' times (priorities ' || {{ dbt.listagg("cast(priority as " ~ dbt.type_string() ~ ")", "', '", "order by priority") }}
+            || ' times (priorities ' || {{ ordered_listagg("cast(priority as " ~ dbt.type_string() ~ ")", "', '", "order by priority") }}
             || ')' as message
     from rules
     group by customer_tier, lifecycle_stage, support_package, region

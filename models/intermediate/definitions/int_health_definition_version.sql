@@ -47,7 +47,7 @@ with
         '{{ seed['name'] }}' as seed_name,
         '{{ seed['part'] }}' as definition_part,
         {{ loop.index }} as seed_order,
-        {{ dbt.listagg(definition_row_text(seed['columns']), "'~'", "order by " ~ definition_row_text(seed['columns'])) }}
+        {{ ordered_listagg(definition_row_text(seed['columns']), "'~'", "order by " ~ definition_row_text(seed['columns'])) }}
             as seed_text
     from {{ ref(seed['name']) }}
 ),
@@ -68,10 +68,10 @@ seed_texts as (
 
 final as (
     select
-        {{ dbt.hash(dbt.listagg(dbt.concat(['seed_name', "':'", 'seed_text']), "'#'", 'order by seed_order')) }}
+        {{ dbt.hash(ordered_listagg(dbt.concat(['seed_name', "':'", 'seed_text']), "'#'", 'order by seed_order')) }}
             as definition_version,
         {% for part in ['indicators', 'scoring'] %}
-        {{ dbt.hash(dbt.listagg(
+        {{ dbt.hash(ordered_listagg(
             "case when definition_part = '" ~ part ~ "' then " ~ dbt.concat(['seed_name', "':'", 'seed_text']) ~ " end",
             "'#'", 'order by seed_order')) }}
             as {{ part }}_definition_version{{ ',' if not loop.last }}

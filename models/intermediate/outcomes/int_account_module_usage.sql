@@ -82,7 +82,7 @@ usage_90d as (
         product_id,
         count(*) as features_touched_90d,
         sum(event_count) as events_90d,
-        {{ dbt.listagg('feature', "', '", 'order by feature') }} as features_touched
+        {{ ordered_listagg('feature', "', '", 'order by feature') }} as features_touched
     from feature_events
     group by account_id, product_id
 ),

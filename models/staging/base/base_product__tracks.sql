@@ -3,10 +3,11 @@
 -- int_product_rejected_rows and attached in int_product_events_linked. Incremental on
 -- the load time: each run reads only the rows landed since the last run (re-delivered
 -- ids replace their earlier version), so a daily run never rescans the whole event
--- history.
+-- history. On Spark (plain Parquet: no DELETE, no MERGE) it is a table rebuilt from the
+-- source by every run: the same rows, the latest version of every id (docs/decisions/0300).
 {{
     config(
-        materialized='incremental',
+        materialized='table' if target.type == 'spark' else 'incremental',
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
