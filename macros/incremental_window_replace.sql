@@ -4,7 +4,8 @@
     outside the window are left exactly as they were, so a rerun of a window, a day-by-day
     build and a full refresh give the same rows. The day column is the model's dbt
     `event_time` config (declared once, where dbt and other tools read it). On Spark the
-    same semantics come from insert_overwrite by partition. Why not microbatch:
+    models use dbt-spark's own insert_overwrite by day partition instead, with the window's
+    partitions dropped first (macros/spark/incremental.sql, docs/decisions/0300). Why not microbatch:
     docs/decisions/0001-window-and-incremental-strategy.md. -#}
 {% macro get_incremental_window_replace_sql(arg_dict) -%}
     {{ return(adapter.dispatch('window_replace_sql', 'customer_health')(arg_dict)) }}
