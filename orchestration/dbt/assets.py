@@ -62,7 +62,7 @@ def run_window(context: Context) -> tuple[dt.date, dt.date] | None:
     return time_window.start.date(), (time_window.end - dt.timedelta(days=1)).date()
 
 
-def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str]:
+def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str | bool]:
     return {"health_start_date": start.isoformat(), "health_end_date": end_inclusive.isoformat()}
 
 
@@ -81,7 +81,12 @@ def build_args(context: AssetExecutionContext) -> list[str]:
         args += ["--exclude-resource-type", "unit_test"]
     window = run_window(context)
     if window is not None:
-        args += ["--vars", json.dumps(window_vars(*window))]
+        window_var = window_vars(*window)
+        if context.run.job_name == INTRADAY_JOB_NAME:
+            # Today's rows compare with the stored rows of 30 days ago: no need to recompute
+            # the 29 days between on every intraday run (docs/decisions/0400).
+            window_var["recompute_scoring_span"] = False
+        args += ["--vars", json.dumps(window_var)]
     return args
 
 
