@@ -153,9 +153,12 @@ def stamped_versions(path: Path, days: int) -> StampedVersions:
 
 
 def raw_high_water_marks(
-    path: Path, tables: Mapping[str, str], since: Mapping[str, dt.datetime] | None = None
+    path: Path,
+    tables: Mapping[str, str],
+    since: Mapping[str, dt.datetime] | None = None,
+    column: str = "_loaded_at",
 ) -> dict[str, dt.datetime]:
-    """The newest `_loaded_at` of each raw table: name -> "schema.table" relation.
+    """The newest `column` (load time) of each table: name -> "schema.table" relation.
 
     With `since` (the marks seen before), only rows loaded after a table's previous mark are
     read: the loader appends, so DuckDB's zone maps skip every older row group and the read
@@ -176,10 +179,10 @@ def raw_high_water_marks(
                 continue
             previous = since.get(name)
             if previous is None:
-                row = connection.execute(f"select max(_loaded_at) from {relation}").fetchone()
+                row = connection.execute(f"select max({column}) from {relation}").fetchone()
             else:
                 row = connection.execute(
-                    f"select max(_loaded_at) from {relation} where _loaded_at > ?", [previous]
+                    f"select max({column}) from {relation} where {column} > ?", [previous]
                 ).fetchone()
             newest = row[0] if row else None
             if newest is not None:

@@ -13,7 +13,8 @@ HEALTH_NOW, else the real clock).
   has not passed: the next tick tries again.
 - The cursor holds the marks of the last launch and its time; run_key is the day and
   a digest of those marks, so the same landing is never requested twice.
-- Without a cursor (a new instance) every mark counts as new: the first tick launches.
+- Without a cursor (a new instance) the marks are compared with what the warehouse has
+  loaded: the newest `loaded_at` of each raw table's staging (base) model.
 - The run request selects, of the job's models, those built from the tables that landed
   (dbt's graph, read from the manifest), every daily model (today's scores move with the
   clock even where no data arrived) and the models tagged `intraday`, with their checks,
@@ -163,6 +164,21 @@ def intraday_plan(
     )
 
 
+def staged_relations(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """source.table -> schema.name of the staging model that loads it (the one model that
+    reads the source, with its `loaded_at`): what the warehouse has loaded so far."""
+    nodes = manifest["nodes"]
+    staged = {}
+    for uid, source in manifest["sources"].items():
+        for child in manifest["child_map"].get(uid, []):
+            node = nodes.get(child, {})
+            if node.get("resource_type") == "model" and "loaded_at" in node.get("columns", {}):
+                schema = node.get("config", {}).get("schema") or node["schema"]
+                name = f"{source['source_name']}.{source['name']}"
+                staged[name] = f"{safe_identifier(schema)}.{safe_identifier(node['name'])}"
+    return staged
+
+
 def _job_checks(context: SensorEvaluationContext, keys: set[AssetKey]) -> list[AssetCheckKey]:
     """The intraday job's checks on `keys` (the job leaves out the whole-history tests)."""
     if context.repository_def is None:
@@ -185,6 +201,7 @@ def build_intraday_sensor(
     job: AssetJob, settings: Settings, manifest: Mapping[str, Any], plan: IntradayPlan
 ) -> SensorDefinition:
     relations = raw_relations(manifest)
+    loaded = staged_relations(manifest)
     min_interval = dt.timedelta(minutes=settings.intraday_min_interval_minutes)
 
     @sensor(
@@ -206,6 +223,11 @@ def build_intraday_sensor(
             return SkipReason(f"a run holds the {WAREHOUSE_POOL} pool; not opening the warehouse this tick")
         try:
             marks = raw_high_water_marks(warehouse.path, relations, since=cursor.marks)
+            seen = (
+                cursor.marks
+                if context.cursor
+                else raw_high_water_marks(warehouse.path, loaded, column="loaded_at")
+            )
         except WarehouseBusyError as error:
             return SkipReason(f"warehouse locked by a writer, will retry next tick ({error})")
         except WarehouseMissingError as error:
@@ -213,8 +235,10 @@ def build_intraday_sensor(
         except duckdb.Error as error:  # never crash the tick: say why and try again
             return SkipReason(f"cannot read the raw high-water marks in {warehouse.path}: {error}")
 
-        landed = landed_since(marks, cursor.marks)
+        landed = landed_since(marks, seen)
         if not landed:
+            if not context.cursor:  # from now on, the cheap read from the marks seen
+                context.update_cursor(IntradayCursor(marks).dump())
             return SkipReason("no rows landed since the last intraday run")
         now = config.now_naive()
         allowed_at = next_launch_at(cursor.launched_at, min_interval)

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance, Definitions
+from dagster import DagsterInstance, Definitions, RunRequest
 
 from customer_health.config import PROJECT_DIR, today, yesterday
 from customer_health.safety import parse_window
@@ -83,14 +83,23 @@ def tick_and_run(job_name: str, *, defs: Definitions | None = None) -> tuple[Any
     if not tick.run_requests:
         return None, tick.skip_message or "no run requested"
     [request] = tick.run_requests
-    job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
+    return execute_request(defs.resolve_job_def(job_name), request, dagster_instance), ""
+
+
+def execute_request(job: Any, request: RunRequest, dagster_instance: DagsterInstance) -> Any:
+    """Run a sensor's or schedule's request in process, as the daemon would launch it: its
+    partition, tags, and asset and check selection (the checks exactly as requested)."""
+    if request.asset_selection is not None:
+        job = job.get_subset(
+            asset_selection=set(request.asset_selection),
+            asset_check_selection=set(request.asset_check_keys or []),
+        )
+    return job.execute_in_process(
         instance=dagster_instance,
         partition_key=request.partition_key,
         tags=dict(request.tags),
         raise_on_error=False,
     )
-    return result, ""
 
 
 def failure_messages(result: Any) -> list[str]:
