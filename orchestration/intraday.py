@@ -20,6 +20,7 @@ HEALTH_NOW, else the real clock).
   clock even where no data arrived) and the models tagged `intraday`, with their checks,
   the publication and alert delivery. A model none of whose inputs changed would be
   rebuilt to the same rows: the upstream models read no clock (tests/test_intraday.py).
+  After a failed or canceled intraday run, the next one rebuilds everything the job holds.
 """
 
 from __future__ import annotations
@@ -197,6 +198,13 @@ def _in_flight(context: SensorEvaluationContext) -> bool:
     return bool(runs)
 
 
+def _last_run_failed(context: SensorEvaluationContext) -> bool:
+    """The latest intraday run failed or was canceled: what it should have loaded may not be
+    loaded, so the next run rebuilds everything the job holds, not only the new landing."""
+    runs = context.instance.get_runs(filters=RunsFilter(job_name=INTRADAY_JOB_NAME), limit=1)
+    return bool(runs) and runs[0].status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+
+
 def build_intraday_sensor(
     job: AssetJob, settings: Settings, manifest: Mapping[str, Any], plan: IntradayPlan
 ) -> SensorDefinition:
@@ -254,7 +262,7 @@ def build_intraday_sensor(
         today = config.today()
         newest = max(marks[name] for name in landed)
         context.log.info(f"new rows in {', '.join(landed)} (newest {newest}): intraday run for {today}")
-        assets = plan.assets_for(landed)
+        assets = plan.assets_for(plan.built_from if _last_run_failed(context) else landed)
         context.update_cursor(IntradayCursor(marks, now).dump())
         return RunRequest(
             run_key=run_key(today, marks),

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 from _pipeline import assert_success, pipeline_env, run_pipeline
 from conftest import BUILD_NOW, END_DATE, generate, run_dbt, window_vars
-from dagster import DagsterInstance, build_schedule_context, build_sensor_context
+from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
 
 from customer_health import serving
 from healthgen.landing import LandedEvent, land_events, land_hour
@@ -479,12 +479,21 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         assert "marts/fct_account_health_daily:great_expectations" in checks, "the blocking mart checks"
         assert "staging/base_product__tracks:not_null_base_product__tracks_record_key" in checks
         assert not any("unique_base_product__tracks" in check for check in checks), "history scans: nightly"
+        # After a failed intraday run, the next one rebuilds all the job holds.
+        from dagster._core.test_utils import create_run_for_test
+
+        create_run_for_test(instance, job_name="health_intraday_job", status=DagsterRunStatus.FAILURE)
+        _land(path, "product.tracks", start + dt.timedelta(minutes=40))
+        after_failure = tick(start + dt.timedelta(minutes=41), second.cursor)
+        [request] = after_failure.run_requests
+        assert "staging/base_crm__accounts" in {key.to_user_string() for key in request.asset_selection}
+
         # The next day (a code location loaded on that day's clock): the next partition.
         _land(path, "crm.account", start + dt.timedelta(days=1))
         monkeypatch.setenv("HEALTH_NOW", (start + dt.timedelta(days=1, minutes=1)).isoformat())
         defs = defs_now()
         sensor, repository = defs.resolve_sensor_def("health_intraday_sensor"), defs.get_repository_def()
-        third = tick(start + dt.timedelta(days=1, minutes=1), second.cursor)
+        third = tick(start + dt.timedelta(days=1, minutes=1), after_failure.cursor)
         assert [r.partition_key for r in third.run_requests] == ["2026-11-02"]
 
 
