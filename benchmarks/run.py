@@ -12,13 +12,16 @@ phase (from run_results.json).
     python benchmarks/run.py --accounts 10000
     python benchmarks/run.py --accounts 100000 --large  # long; kept out of CI
     python benchmarks/run.py --smoke                    # tiny: CI checks the report only
+    python benchmarks/run.py --accounts 10000 --phases intraday   # generation, one build, intraday
 
 Phases: data generation; full build (window of --window-days, default 180, ending
 yesterday-of-the-data); one daily incremental run (the last day only, after a build up
 to the day before); the 180-day recalculation as one run; the same days as single-day
 runs (all of them at small sizes, a sample at large sizes, extrapolated and marked so);
 the scan floor (DuckDB alone aggregating product.tracks by account and day once, plain
-SQL, no dbt); the weekly models (churn model training). Ratios in the same run:
+SQL, no dbt); the weekly models (churn model training); intraday (one hour of events lands
+the next morning, the intraday sensor and job publish today's partial health and alerts:
+benchmarks/intraday_phase.py). Ratios in the same run:
 recalculation / scan floor, separate runs / one run, daily run / recalculation.
 
 The daily, recalculation and single-day runs are what the scheduler runs: the jobs
@@ -42,9 +45,14 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))  # run as a script: the project's packages
+from intraday_phase import run_intraday_phase  # noqa: E402  (beside this script)
+
+from customer_health import config  # noqa: E402
+
 RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -81,6 +89,7 @@ class Report:
     started_at: str = ""
     phases: list[Phase] = field(default_factory=list)
     ratios: dict[str, float | None] = field(default_factory=dict)
+    intraday: dict[str, Any] = field(default_factory=dict)
 
 
 def _group_rss_bytes(pgid: int) -> int:
@@ -199,7 +208,7 @@ def benchmark(args: argparse.Namespace) -> Report:
         window_days=args.window_days,
         commit=git_commit(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores",
-        started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        started_at=config.now().isoformat(timespec="seconds"),
     )
     from customer_health.manifest import prepare
 
@@ -224,7 +233,9 @@ def benchmark(args: argparse.Namespace) -> Report:
     )
     python = sys.executable
 
-    def phase(name: str, command: list[str], rows: int | None, note: str = "") -> Phase:
+    def phase(
+        name: str, command: list[str], rows: int | None, note: str = "", env: dict[str, str] = env
+    ) -> Phase:
         since = time.time()
         wall, peak, cpu = run_measured(command, env)
         result = Phase(
@@ -264,6 +275,16 @@ def benchmark(args: argparse.Namespace) -> Report:
         )
         report.events = count(duckdb_path, "select count(*) from product.tracks")
         report.phases[-1].rows_processed = report.events
+
+        if args.phases == "intraday":
+            phase(
+                f"setup: daily run for {end} (from raw data)",
+                job_command("health_daily_job", end),
+                report.events,
+                "what the intraday phase starts from",
+            )
+            report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase)
+            return report
 
         recalc_start = end - dt.timedelta(days=args.window_days - 1)
         full = phase(
@@ -322,6 +343,7 @@ def benchmark(args: argparse.Namespace) -> Report:
         print(f"{separate.name:<42} {separate.wall_seconds:9.1f} s  {peak:8.0f} MiB  {separate.note}")
 
         phase("weekly models (churn model training)", job_command("health_weekly_job"), None)
+        report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase)
         floor = phase(
             "scan floor (DuckDB: tracks by account and day)",
             [
@@ -366,6 +388,10 @@ def to_markdown(report: Report) -> str:
         )
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in report.ratios.items()]
+    if report.intraday:
+        lines += ["", "Intraday (one hour of events lands at 10:01, the sensor ticks at 10:05):", ""]
+        lines += ["| figure | value |", "|---|---:|"]
+        lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in report.intraday.items()]
     lines += [
         "",
         "CPU s: CPU time of the phase's processes (barely affected by other work on the machine);",
@@ -399,6 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--keep", action="store_true", help="keep the temporary warehouse")
+    parser.add_argument(
+        "--phases",
+        choices=["all", "intraday"],
+        default="all",
+        help="intraday: data generation, one daily run and the intraday phase only",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.accounts, args.days, args.window_days = 40, 90, 5
@@ -411,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     report = benchmark(args)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{'smoke' if args.smoke else report.accounts}"
+    if args.phases != "all":
+        stem += f"-{args.phases}"
     data = asdict(report)
     for phase, raw in zip(report.phases, data["phases"], strict=True):
         raw["rows_per_second"] = phase.rows_per_second

@@ -58,10 +58,16 @@ def project_path(path: str | Path) -> Path:
 # ----------------------------------------------------------------------------- the clock
 
 
+def clock_is_fixed() -> bool:
+    """HEALTH_NOW is set: the project runs on a fixed clock (tests, replays)."""
+    return bool(os.environ.get("HEALTH_NOW", "").strip())
+
+
 def now() -> dt.datetime:
     """The project's clock: HEALTH_NOW when set, else the real clock (aware, UTC)."""
     raw = os.environ.get("HEALTH_NOW", "").strip()
     if not raw:
+        # The one place the real clock is read (macros/clock.sql is dbt's side).
         return dt.datetime.now(dt.UTC)
     try:
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -170,6 +176,7 @@ class Settings:
     webhook_max_attempts: int
     webhook_backoff_seconds: float
     alert_max_age_days: int
+    intraday_min_interval_minutes: int
 
     @property
     def schedule_cron(self) -> str:
@@ -214,4 +221,5 @@ def load_settings() -> Settings:
         webhook_max_attempts=env_int("HEALTH_ALERT_WEBHOOK_MAX_ATTEMPTS", 4, minimum=1),
         webhook_backoff_seconds=env_float("HEALTH_ALERT_WEBHOOK_BACKOFF_SECONDS", 1.0),
         alert_max_age_days=env_int("HEALTH_ALERT_MAX_AGE_DAYS", 7, minimum=0),
+        intraday_min_interval_minutes=env_int("HEALTH_INTRADAY_MIN_INTERVAL_MINUTES", 15, minimum=0),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from customer_health import config
+
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SOURCE_SCHEMA_VARS = ("crm_schema", "billing_schema", "product_schema", "support_schema", "survey_schema")
@@ -55,7 +57,8 @@ def parse_window(start: object, end: object) -> tuple[dt.date, dt.date]:
 
 
 def yesterday_utc() -> dt.date:
-    return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    """Yesterday by the project's clock (HEALTH_NOW, else the real clock)."""
+    return config.yesterday()
 
 
 def quote_identifier(name: str) -> str:

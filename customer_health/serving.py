@@ -315,6 +315,8 @@ def _prune(serving: Path, keep: int) -> None:
     reader may have resolved the pointer just before a swap and not opened it yet)."""
     current = current_path(serving)
     files = sorted((serving / PUBLICATIONS).glob("health-*.duckdb"), key=lambda p: p.name)
+    # Real time, not the project's clock: it is compared with the files' real modification
+    # times, and a reader holding an old publication open lives in real time too.
     now = time.time()
     for old in files[: max(0, len(files) - keep)]:
         if old == current or now - old.stat().st_mtime < GRACE_SECONDS:

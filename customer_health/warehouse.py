@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -150,3 +150,43 @@ def stamped_versions(path: Path, days: int) -> StampedVersions:
         latest_version=rows[0][0],
         spans=spans,
     )
+
+
+def raw_high_water_marks(
+    path: Path,
+    tables: Mapping[str, str],
+    since: Mapping[str, dt.datetime] | None = None,
+    column: str = "_loaded_at",
+) -> dict[str, dt.datetime]:
+    """The newest `column` (load time) of each table: name -> "schema.table" relation.
+
+    With `since` (the marks seen before), only rows loaded after a table's previous mark are
+    read: the loader appends, so DuckDB's zone maps skip every older row group and the read
+    stays cheap on the largest tables. A table without newer rows keeps its previous mark;
+    a table that does not exist (an optional source) is left out.
+    Raises WarehouseBusyError / WarehouseMissingError when it cannot be read now."""
+    since = since or {}
+    marks: dict[str, dt.datetime] = {}
+    with read_only_connection(path) as connection:
+        existing = {
+            f"{schema}.{table}"
+            for schema, table in connection.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        for name, relation in sorted(tables.items()):
+            if relation not in existing:
+                continue
+            previous = since.get(name)
+            if previous is None:
+                row = connection.execute(f"select max({column}) from {relation}").fetchone()
+            else:
+                row = connection.execute(
+                    f"select max({column}) from {relation} where {column} > ?", [previous]
+                ).fetchone()
+            newest = row[0] if row else None
+            if newest is not None:
+                marks[name] = newest
+            elif previous is not None:
+                marks[name] = previous
+    return marks

@@ -53,6 +53,9 @@ with st.sidebar:
     st.date_input("As of", min_value=first_day, max_value=last_day, key=ui.AS_OF_KEY, format="YYYY-MM-DD")
     info = data.publication_info()
     caption = [f"Scored days: {first_day:%Y-%m-%d} – {last_day:%Y-%m-%d}"]
+    latest = data.live_day(last_day)
+    if latest.is_partial and latest.computed_at is not None:
+        caption.append(f"{last_day:%Y-%m-%d} is partial: computed {latest.computed_at:%H:%M} UTC")
     if info:
         caption.append(f"Published: {str(info.get('published_at', ''))[:16]} UTC")
         if info.get("definition_version"):

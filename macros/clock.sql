@@ -1,10 +1,12 @@
 {#- The project's one clock: the environment variable HEALTH_NOW (an ISO timestamp, UTC when
-    it has no offset) replaces "now" and "today" everywhere; unset means the real clock.
-    customer_health/config.py reads the same variable for the Python side. -#}
+    it has no offset) replaces "now" and "today" everywhere; unset means the real clock,
+    read once per dbt invocation (run_started_at), so that every model of a run agrees on
+    "now" even across midnight. customer_health/config.py reads the same variable for the
+    Python side. -#}
 {% macro health_now() -%}
     {%- set raw = env_var('HEALTH_NOW', '') | trim -%}
     {%- if raw == '' -%}
-        {{ return(modules.datetime.datetime.utcnow()) }}
+        {{ return(run_started_at.astimezone(modules.pytz.utc).replace(tzinfo=none)) }}
     {%- endif -%}
     {%- set text = raw.replace('Z', '+00:00') -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+)?([+-][0-9]{2}:?[0-9]{2})?$', text) -%}
@@ -25,4 +27,27 @@
 {#- now() as a SQL timestamp literal (UTC, no time zone), e.g. for computed_at. -#}
 {% macro health_now_literal() -%}
     cast('{{ health_now().strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{#- The live-day columns of a daily mart (marts contract, "Live days"): when the row was
+    computed (`computed_at`, the run's clock) and whether its day was still running then
+    (`is_partial_day`: computed before the end of `day_column`, i.e. on or before that
+    day by the clock). A row of a finished day computed after it ended is final. -#}
+{% macro health_computed_at() -%}
+    {{ health_now_literal() }}
+{%- endmacro %}
+
+{% macro health_is_partial_day(day_column) -%}
+    ({{ day_column }} >= {{ date_literal(health_today()) }})
+{%- endmacro %}
+
+{#- Snapshots stamp their versions with the project's clock, not the database's: a replay
+    or a test under HEALTH_NOW dates hierarchy versions by the day it replays (dbt looks
+    for dispatched `dbt` macros in the root project first). -#}
+{% macro default__snapshot_get_time() -%}
+    {{ health_now_literal() }}
+{%- endmacro %}
+
+{% macro duckdb__snapshot_get_time() -%}
+    {{ health_now_literal() }}
 {%- endmacro %}

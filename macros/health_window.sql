@@ -80,10 +80,28 @@
 {#- Rows of a stored daily model that a run reads: the days of the scoring span (the window
     and the score_change_days before it). Daily intermediate models keep their whole
     history (no table holds "the last window only"), so every reader says which days it
-    needs. -#}
+    needs. With the var recompute_scoring_span false (intraday runs), only the days the
+    window's rows are compared with count besides the window (the window shifted back by
+    score_change_days), not the days between: the window's rows are the same, at a
+    fraction of the work for a short window (docs/decisions/0400). -#}
 {% macro in_scoring_span(day_column) -%}
+    {%- if recompute_scoring_span() -%}
     {{ day_column }} >= {{ date_literal(scoring_span_start_day()) }}
     and {{ day_column }} < {{ health_window_end_exclusive() }}
+    {%- else -%}
+    {%- set back = modules.datetime.timedelta(days=var('score_change_days')) -%}
+    (({{ in_health_window(day_column) }})
+    or ({{ day_column }} >= {{ date_literal(health_window()['start'] - back) }}
+        and {{ day_column }} < {{ date_literal(health_window()['end'] + modules.datetime.timedelta(days=1) - back) }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro recompute_scoring_span() -%}
+    {%- set value = var('recompute_scoring_span', true) -%}
+    {%- if value is not boolean -%}
+        {{ exceptions.raise_compiler_error("var 'recompute_scoring_span' must be true or false, got: " ~ (value | string | tojson)) }}
+    {%- endif -%}
+    {{ return(value) }}
 {%- endmacro %}
 
 {#- Rows of the run's window only (half-open: >= start and < end + 1 day). -#}

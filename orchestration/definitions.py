@@ -3,32 +3,86 @@
 One asset graph is the system: raw sources (with non-blocking Great Expectations checks)
 -> the dbt models (dbt tests as asset checks) -> blocking Great Expectations checks on the
 public marts -> the serving publication for BI -> alert delivery. The daily schedule, the
-recalculation job, the definition-change sensor, `make demo` and the tests all run it.
+recalculation job, the definition-change sensor, the intraday sensor and job (today's
+partial health), `make demo` and the tests all run it.
 Loading reads the dbt manifest prepared by `make manifest` (HEALTH_DBT_MANIFEST overrides
 its path) and never runs dbt; settings come from the environment (customer_health/config.py).
 """
 
 from __future__ import annotations
 
-from dagster import DailyPartitionsDefinition, Definitions, in_process_executor
+import datetime as dt
+import operator
+from collections.abc import Mapping, Sequence
+from functools import reduce
+from typing import Any
 
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetsDefinition,
+    AssetSelection,
+    DailyPartitionsDefinition,
+    Definitions,
+    in_process_executor,
+)
+from dagster_dbt import DbtProject, build_dbt_asset_selection
+from dagster_dbt.utils import select_unique_ids
+
+from customer_health import config
 from customer_health.config import Settings, load_settings
 from customer_health.manifest import load_manifest
-from orchestration.alerts.asset import health_alert_delivery
+from orchestration.alerts.asset import DELIVERY_KEY, health_alert_delivery
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import HealthDbtTranslator, raw_source_specs
-from orchestration.jobs import build_jobs
-from orchestration.quality.checks import build_mart_checks, build_raw_checks
+from orchestration.intraday import IntradayPlan, build_intraday_sensor, intraday_plan
+from orchestration.jobs import AssetJob, build_intraday_job, build_jobs
+from orchestration.quality.checks import MART_CHECK, build_mart_checks, build_raw_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import build_daily_schedule, build_weekly_schedule
 from orchestration.sensors import build_definition_change_sensor
-from orchestration.serving.publication import build_publication
+from orchestration.serving.publication import PUBLICATION_KEY, build_publication
+
+INTRADAY_SELECTOR = "health_intraday"
 
 
 def daily_partitions(settings: Settings) -> DailyPartitionsDefinition:
-    # UTC days, like as_of_date; the day in progress is not a partition until it ends.
-    return DailyPartitionsDefinition(start_date=settings.partitions_start, timezone="UTC")
+    """UTC days, like as_of_date, up to the day in progress (end_offset=1): intraday runs
+    materialize today's partition with partial rows, the nightly run finalises it. Under a
+    fixed clock (HEALTH_NOW) the last partition is HEALTH_NOW's day, not the real one."""
+    end = (config.today() + dt.timedelta(days=1)).isoformat() if config.clock_is_fixed() else None
+    return DailyPartitionsDefinition(
+        start_date=settings.partitions_start, end_date=end, end_offset=1, timezone="UTC"
+    )
+
+
+def build_intraday(
+    manifest: Mapping[str, Any],
+    dbt_assets: Sequence[AssetsDefinition],
+    public_marts: Sequence[AssetKey],
+    project: DbtProject,
+) -> tuple[AssetJob, IntradayPlan]:
+    """health_intraday_job (the dbt selector health_intraday, the blocking mart checks of its
+    public marts, the publication and delivery) and the plan its sensor selects runs with."""
+    intraday_ids = select_unique_ids(
+        select="fqn:*", exclude="", selector=INTRADAY_SELECTOR, project=project, manifest_json=manifest
+    )
+    translator = HealthDbtTranslator()
+    selected_keys = {
+        translator.get_asset_key(manifest["nodes"][uid]) for uid in intraday_ids if uid in manifest["nodes"]
+    }
+    intraday_models = reduce(
+        operator.or_,
+        (build_dbt_asset_selection([assets], dbt_selector=INTRADAY_SELECTOR) for assets in dbt_assets),
+    )
+    published = [PUBLICATION_KEY, DELIVERY_KEY]
+    job = build_intraday_job(
+        intraday_models,
+        [AssetCheckKey(key, MART_CHECK) for key in public_marts if key in selected_keys],
+        AssetSelection.assets(*published),
+    )
+    return job, intraday_plan(manifest, intraday_ids, published)
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -40,16 +94,21 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     dbt_assets = build_dbt_assets(manifest, project, partitions_def)
     mart_checks = build_mart_checks(dbt_assets, manifest)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
-    daily_job, recalculation_job, weekly_job = build_jobs(spec.key for spec in raw_specs)
+    raw_keys = [spec.key for spec in raw_specs]
+    daily_job, recalculation_job, weekly_job = build_jobs(raw_keys)
+    intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
     return Definitions(
         assets=[*raw_specs, *dbt_assets, build_publication(public_marts), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
-        jobs=[daily_job, recalculation_job, weekly_job],
+        jobs=[daily_job, recalculation_job, weekly_job, intraday_job],
         schedules=[
             build_daily_schedule(daily_job, settings),
             build_weekly_schedule(weekly_job, settings),
         ],
-        sensors=[build_definition_change_sensor(recalculation_job, partitions_def, settings)],
+        sensors=[
+            build_definition_change_sensor(recalculation_job, partitions_def, settings),
+            build_intraday_sensor(intraday_job, settings, manifest, plan),
+        ],
         resources=build_resources(settings, project),
         # Every op holds the single warehouse slot in turn, so a process per step would only
         # add start-up time (importing Dagster and the definitions again, ~5-15 s per op).

@@ -1,4 +1,5 @@
-"""Asset jobs: the daily pipeline, the recalculation of a window, and the weekly job.
+"""Asset jobs: the daily pipeline, the recalculation of a window, the weekly job and the
+intraday job.
 
 The daily and recalculation jobs run the whole graph: the raw source checks, the dbt models
 (seeds and staging, the daily models for the run's partition(s), then dimensions, alerts
@@ -8,6 +9,14 @@ weekly job retrains the churn model on what the daily runs built; it does not pu
 (a publication copies every mart, and only a run that checked them all may do that: the
 next daily run publishes the new churn risk). A run over a range of partitions (the tags
 below) executes the daily models as ONE dbt invocation (BackfillPolicy.single_run()).
+
+The intraday job runs on today's partition (the health_intraday_sensor launches it when
+raw rows land): what the dbt selector `health_intraday` declares (staging and everything
+the daily models read, the daily models, and of their dependants only the dbt tag
+`intraday`: the account dimension and the alerts) with their dbt tests, the same blocking
+mart checks, the publication and alert delivery; its sensor narrows each run to the models
+built from the tables that landed. Its rows of today are partial (`is_partial_day`); the
+nightly daily run finalises the day.
 """
 
 from __future__ import annotations
@@ -15,15 +24,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from dagster import AssetKey, AssetSelection, define_asset_job
+from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
 DAILY_JOB_NAME = "health_daily_job"
 RECALCULATION_JOB_NAME = "health_recalculation_job"
 WEEKLY_JOB_NAME = "health_weekly_job"
+INTRADAY_JOB_NAME = "health_intraday_job"
 TRIGGER_TAG = "health/trigger"
 # dbt tag of the models that run weekly, not daily (dagster-dbt maps a dbt tag to an asset
 # tag with an empty value).
 WEEKLY_TAG = "weekly"
+# dbt tag of the models built from the daily ones that intraday runs rebuild too.
+INTRADAY_TAG = "intraday"
 # The run tags that make a run cover a range of partitions (Dagster's documented tags for
 # single-run backfills; launch with `dagster job launch ... --tags`, a RunRequest's tags, or
 # `execute_in_process(tags=...)`).
@@ -40,6 +52,7 @@ def range_tags(start: str, end: str) -> dict[str, str]:
 
 
 def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJob]:
+    """The daily, recalculation and weekly jobs."""
     # Partitioning is inferred from the assets: the daily models' DailyPartitionsDefinition.
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
     everything = (AssetSelection.all() - weekly_assets) | AssetSelection.checks_for_assets(*raw_keys)
@@ -66,3 +79,22 @@ def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJ
         tags={TRIGGER_TAG: "weekly"},
     )
     return daily, recalculation, weekly
+
+
+def build_intraday_job(
+    intraday_models: AssetSelection, mart_checks: Iterable[AssetCheckKey], published: AssetSelection
+) -> AssetJob:
+    """health_intraday_job: `intraday_models` (the dbt selector health_intraday) with their
+    dbt tests, the blocking `mart_checks` of the public marts among them, and `published`
+    (the publication and alert delivery). The raw load-profile checks (warnings) are the
+    nightly run's."""
+    return define_asset_job(
+        INTRADAY_JOB_NAME,
+        selection=intraday_models | AssetSelection.checks(*mart_checks) | published,
+        description=(
+            "Today's partial health (partition = today by HEALTH_NOW): new events aggregated, "
+            "today scored and rolled up, alerts evaluated, checked, published, delivered. "
+            "Launched by health_intraday_sensor when raw rows land; the nightly run finalises the day."
+        ),
+        tags={TRIGGER_TAG: "intraday"},
+    )

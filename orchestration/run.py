@@ -1,11 +1,14 @@
 """Run a job of the code location in this process, on a real Dagster instance.
 
     python -m orchestration.run health_daily_job [--start 2026-11-01 --end 2026-11-30]
+    python -m orchestration.run health_intraday_job [--tick]
 
 The same Definitions that `dagster dev` and the schedules load; a window runs as one run
 over the partition range (one dbt invocation for the daily models). The instance is
 $DAGSTER_HOME when set, else the project's .dagster_home (created from the template
-orchestration/dagster.yaml), so the runs show in `make dagster`.
+orchestration/dagster.yaml), so the runs show in `make dagster`. The intraday job runs on
+today's partition (by HEALTH_NOW); with --tick its sensor is evaluated once first, as the
+daemon would, and the job runs only if the sensor requests it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterInstance, Definitions
+from dagster import DagsterInstance, Definitions, RunRequest
 
-from customer_health.config import PROJECT_DIR, yesterday
+from customer_health.config import PROJECT_DIR, today, yesterday
 from customer_health.safety import parse_window
-from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, range_tags
+from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, TRIGGER_TAG, WEEKLY_JOB_NAME, range_tags
 
 DEFAULT_DAGSTER_HOME = PROJECT_DIR / ".dagster_home"
 
@@ -61,6 +64,44 @@ def run_job(
     )
 
 
+def tick_and_run(job_name: str, *, defs: Definitions | None = None) -> tuple[Any, str]:
+    """Evaluate the sensor that launches `job_name` once (no cursor: as on a new instance)
+    and run its request in process: (the result or None, the sensor's skip message)."""
+    from dagster import build_sensor_context
+
+    if defs is None:
+        from orchestration.definitions import build_definitions
+
+        defs = build_definitions()
+    dagster_instance = instance()
+    [sensor] = [s for s in defs.sensors if getattr(s, "job_name", None) == job_name]
+    tick = sensor.evaluate_tick(
+        build_sensor_context(
+            instance=dagster_instance, resources=defs.resources, repository_def=defs.get_repository_def()
+        )
+    )
+    if not tick.run_requests:
+        return None, tick.skip_message or "no run requested"
+    [request] = tick.run_requests
+    return execute_request(defs.resolve_job_def(job_name), request, dagster_instance), ""
+
+
+def execute_request(job: Any, request: RunRequest, dagster_instance: DagsterInstance) -> Any:
+    """Run a sensor's or schedule's request in process, as the daemon would launch it: its
+    partition, tags, and asset and check selection (the checks exactly as requested)."""
+    if request.asset_selection is not None:
+        job = job.get_subset(
+            asset_selection=set(request.asset_selection),
+            asset_check_selection=set(request.asset_check_keys or []),
+        )
+    return job.execute_in_process(
+        instance=dagster_instance,
+        partition_key=request.partition_key,
+        tags=dict(request.tags),
+        raise_on_error=False,
+    )
+
+
 def failure_messages(result: Any) -> list[str]:
     """Why a run failed: the failed steps' errors and failed blocking checks."""
     messages = []
@@ -83,10 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME)
     parser.add_argument("--start", default=None, help="first day (ISO); default yesterday for daily jobs")
     parser.add_argument("--end", default=None, help="last day (ISO, inclusive); default: --start")
+    parser.add_argument("--tick", action="store_true", help="let the job's sensor decide (intraday job)")
     args = parser.parse_args(argv)
-    start = args.start or (yesterday().isoformat() if args.job != "health_weekly_job" else None)
-    window = parse_window(start, args.end or start) if start else (None, None)
-    result = run_job(args.job, *window, tags={TRIGGER_TAG: "manual"})
+    if args.tick:
+        result, skipped = tick_and_run(args.job)
+        if result is None:
+            print(f"{args.job}: not run: {skipped}")
+            return 0
+    else:
+        default = {WEEKLY_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(args.job, yesterday())
+        start = args.start or (default.isoformat() if default else None)
+        window = parse_window(start, args.end or start) if start else (None, None)
+        result = run_job(args.job, *window, tags={TRIGGER_TAG: "manual"})
     if not result.success:
         print("\n".join(["The run failed:", *failure_messages(result)]), file=sys.stderr)
         return 1

@@ -4,6 +4,8 @@ HEALTH_SCHEDULE_TIME (HH:MM, default 02:30) and HEALTH_SCHEDULE_TIMEZONE (IANA n
 default UTC) set when it ticks. Scores describe UTC days (the marts contract), so the
 partition a tick targets is the last UTC day that has fully ended at the tick: the UTC date
 of the tick minus one day. For any timezone west of Asia that is the local "yesterday".
+Under a fixed clock (HEALTH_NOW: tests, replays) the tick's time is HEALTH_NOW, the
+project's one clock, whenever the daemon evaluates it.
 """
 
 import datetime as dt
@@ -16,6 +18,7 @@ from dagster import (
     schedule,
 )
 
+from customer_health import config
 from customer_health.config import Settings
 from orchestration.jobs import AssetJob
 
@@ -25,6 +28,11 @@ def partition_for_tick(scheduled_time: dt.datetime) -> str:
     if scheduled_time.tzinfo is None:
         scheduled_time = scheduled_time.replace(tzinfo=dt.UTC)
     return (scheduled_time.astimezone(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+
+
+def tick_time(context: ScheduleEvaluationContext) -> dt.datetime:
+    """The tick's time by the project's clock: HEALTH_NOW when set, else the scheduled time."""
+    return config.now() if config.clock_is_fixed() else context.scheduled_execution_time
 
 
 def build_daily_schedule(job: AssetJob, settings: Settings) -> ScheduleDefinition:
@@ -40,7 +48,7 @@ def build_daily_schedule(job: AssetJob, settings: Settings) -> ScheduleDefinitio
         ),
     )
     def health_daily_schedule(context: ScheduleEvaluationContext) -> RunRequest:
-        partition_key = partition_for_tick(context.scheduled_execution_time)
+        partition_key = partition_for_tick(tick_time(context))
         return RunRequest(
             run_key=f"daily-{partition_key}",
             partition_key=partition_key,

@@ -67,7 +67,7 @@ def recalculation_tags(start: str, end: str, version: str, previous: str, days: 
     }
 
 
-def _pool_busy(context: SensorEvaluationContext) -> bool:
+def pool_busy(context: SensorEvaluationContext) -> bool:
     storage = context.instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return False
@@ -96,7 +96,7 @@ def build_definition_change_sensor(
             current = definition_version(warehouse.seeds)
         except (OSError, ValueError) as error:
             return SkipReason(f"cannot compute the definition_version of {warehouse.seeds}: {error}")
-        if _pool_busy(context):
+        if pool_busy(context):
             return SkipReason(f"a run holds the {WAREHOUSE_POOL} pool; not opening the warehouse this tick")
         try:
             stamped = stamped_versions(warehouse.path, settings.recalculation_days)

@@ -276,6 +276,35 @@ def test_pages_degrade_without_optional_marts(bare_serving: Serving, monkeypatch
             assert any("not available in this publication" in i.value for i in at.info), page
 
 
+def test_a_partial_day_is_marked_on_every_page_with_its_computed_at(
+    serving: Serving, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Today's figures from an intraday run (is_partial_day) are marked as partial, with
+    the time they were computed; a final day carries no such mark."""
+    at = app_test(monkeypatch, serving.path)
+    assert not any("Partial day" in i.value for i in at.info), "the built days are final"
+    path = tmp_path / "partial.duckdb"
+    shutil.copyfile(serving.path, path)
+    computed_at = dt.datetime.combine(serving.end_date, dt.time(10, 5))
+    con = duckdb.connect(str(path))
+    try:
+        for table in ("fct_account_health_daily", "fct_indicator_scores_daily", "fct_segment_health_daily"):
+            con.execute(
+                f"update marts.{table} set is_partial_day = true, computed_at = ? where as_of_date = ?",
+                [computed_at, serving.end_date],
+            )
+    finally:
+        con.close()
+    at = app_test(monkeypatch, path)
+    for page in PAGES:
+        if page != "views/overview.py":
+            at.switch_page(page).run()
+        assert_clean(at, page)
+        notices = [i.value for i in at.info if "Partial day" in i.value]
+        assert notices and f"{computed_at:%Y-%m-%d %H:%M} UTC" in notices[0], page
+    assert any("is partial: computed 10:05 UTC" in c.value for c in at.sidebar.caption)
+
+
 def test_without_a_serving_copy_the_app_says_how_to_publish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     at = app_test(monkeypatch, tmp_path / "nothing-published.duckdb")
     assert not at.exception

@@ -147,3 +147,49 @@ def account_names(account_ids: Sequence[str]) -> dict[str, str]:
     )
     names = dict(zip(frame["account_id"], frame["account_name"], strict=True))
     return {a: (names.get(a) or a) for a in ids}
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _columns(path: str, mtime_ns: int, table: str) -> frozenset[str]:
+    cursor = _connection(path, mtime_ns).cursor()
+    try:
+        rows = cursor.execute(
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [MARTS, table],
+        ).fetchall()
+    finally:
+        cursor.close()
+    return frozenset(name for (name,) in rows)
+
+
+def has_column(table: str, column: str) -> bool:
+    current = source()
+    return column in _columns(current.path, current.mtime_ns, table)
+
+
+@dataclass(frozen=True)
+class LiveDay:
+    """Whether a day's figures are partial (computed while the day was still running)."""
+
+    day: dt.date
+    is_partial: bool
+    computed_at: dt.datetime | None
+
+
+def live_day(day: dt.date) -> LiveDay:
+    """The live-day columns of fct_account_health_daily for `day` (marts contract, "Live
+    days"); publications from before they existed count as final."""
+    table = "fct_account_health_daily"
+    if not has_table(table) or not has_column(table, "is_partial_day"):
+        return LiveDay(day, False, None)
+    frame = query(
+        "select coalesce(bool_or(is_partial_day), false) as is_partial, max(computed_at) as computed_at "
+        "from marts.fct_account_health_daily where as_of_date = ?",
+        [day],
+    )
+    computed = frame.iloc[0]["computed_at"]
+    return LiveDay(
+        day,
+        bool(frame.iloc[0]["is_partial"]),
+        None if pd.isna(computed) else pd.Timestamp(computed).to_pydatetime(),
+    )

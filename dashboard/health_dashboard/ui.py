@@ -85,3 +85,19 @@ def reasons_markdown(text: object) -> str:
         return "_No reasons recorded._"
     parts = [p.strip() for p in str(text).split(";") if p.strip()]
     return "\n".join(f"- {p}" for p in parts)
+
+
+def partial_day_text(live: data.LiveDay) -> str:
+    computed = f" at {live.computed_at:%Y-%m-%d %H:%M} UTC" if live.computed_at else ""
+    return (
+        f"**Partial day: {live.day:%Y-%m-%d} is still running.** These figures were computed{computed} "
+        "from the data landed so far; the nightly run replaces them with the day's final figures."
+    )
+
+
+def partial_day_notice(day: dt.date) -> data.LiveDay:
+    """Mark the page when the day's figures are partial (an intraday run, not yet final)."""
+    live = data.live_day(day)
+    if live.is_partial:
+        st.info(partial_day_text(live), icon=":material/schedule:")
+    return live

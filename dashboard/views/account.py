@@ -52,6 +52,7 @@ def label(row: pd.Series) -> str:
 
 st.title("Account")
 day = ui.as_of()
+ui.partial_day_notice(day)
 requested = st.query_params.get("account_id")
 search = st.text_input("Search by account name or id", key=SEARCH_KEY, placeholder="e.g. Acme")
 options = candidates(day, search or "")

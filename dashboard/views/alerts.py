@@ -18,6 +18,7 @@ if not data.has_table("fct_health_alerts"):
     st.stop()
 
 day = ui.as_of()
+ui.partial_day_notice(day)
 # Alert state as of the picked day: opened by then, and not resolved by then.
 summary = data.query(
     """

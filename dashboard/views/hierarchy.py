@@ -139,6 +139,7 @@ if not data.has_table("fct_hierarchy_health_daily"):
     st.stop()
 
 day = ui.as_of()
+ui.partial_day_notice(day)
 parents = roots(day)
 if parents.empty:
     st.info(f"No enterprise with more than one account on {day:%Y-%m-%d}.")

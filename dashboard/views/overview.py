@@ -95,6 +95,7 @@ def top_accounts_at_risk(day: dt.date, limit: int = 10) -> pd.DataFrame:
 day = ui.as_of()
 st.title("Customer health overview")
 st.caption(f"As of {day:%A %d %B %Y} · every customer account scored on the day")
+ui.partial_day_notice(day)
 
 history = company_days(ui.trend_start(day) - dt.timedelta(days=30), day)
 today = history[history["as_of_date"].dt.date == day]

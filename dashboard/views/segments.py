@@ -29,6 +29,7 @@ if not data.has_table("fct_segment_health_daily"):
     st.stop()
 
 day = ui.as_of()
+ui.partial_day_notice(day)
 controls = st.columns([3, 2])
 dimension = controls[0].radio(
     "Segment by", list(DIMENSIONS), format_func=DIMENSIONS.get, horizontal=True, key="segment_dimension"

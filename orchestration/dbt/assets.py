@@ -38,6 +38,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
 from orchestration.dbt.translator import HealthDbtTranslator
+from orchestration.jobs import INTRADAY_JOB_NAME
 
 UPSTREAM_SELECTOR = "health_upstream"
 DAILY_SELECTOR = "health_daily"
@@ -49,15 +50,19 @@ Context = AssetExecutionContext | AssetCheckExecutionContext
 
 
 def run_window(context: Context) -> tuple[dt.date, dt.date] | None:
-    """The inclusive window of days of the run's partition(s), or None for a run without."""
+    """The inclusive window of days of the run's partition(s), or None for a run without.
+
+    A run over one partition (a schedule's or a sensor's run request) has a partition key,
+    a range run has range tags: both are windows (the intraday run's is today, which dbt's
+    default window, yesterday, would miss)."""
     op_context = context.op_execution_context if isinstance(context, AssetCheckExecutionContext) else context
-    if not op_context.has_partition_key_range:
+    if not (op_context.has_partition_key or op_context.has_partition_key_range):
         return None
     time_window = op_context.partition_time_window
     return time_window.start.date(), (time_window.end - dt.timedelta(days=1)).date()
 
 
-def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str]:
+def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str | bool]:
     return {"health_start_date": start.isoformat(), "health_end_date": end_inclusive.isoformat()}
 
 
@@ -70,9 +75,18 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     dim_account. "buildable" runs it in the op where all its parents are built or already
     upstream. Subset runs keep dagster-dbt's own test selection."""
     args = ["build"] if context.is_subset else ["build", "--indirect-selection", "buildable"]
+    if context.run.job_name == INTRADAY_JOB_NAME:
+        # Unit tests check the SQL, not the data: CI and the nightly run run them; an intraday
+        # run would spend most of its time on them (docs/decisions/0400).
+        args += ["--exclude-resource-type", "unit_test"]
     window = run_window(context)
     if window is not None:
-        args += ["--vars", json.dumps(window_vars(*window))]
+        window_var = window_vars(*window)
+        if context.run.job_name == INTRADAY_JOB_NAME:
+            # Today's rows compare with the stored rows of 30 days ago: no need to recompute
+            # the 29 days between on every intraday run (docs/decisions/0400).
+            window_var["recompute_scoring_span"] = False
+        args += ["--vars", json.dumps(window_var)]
     return args
 
 

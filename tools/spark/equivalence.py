@@ -37,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from customer_health import config
 from customer_health.safety import safe_identifier
 from tools.spark.env import PROJECT_DIR, start_session
 
@@ -437,7 +438,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     seconds["export + compare"] = time.perf_counter() - started
     report: dict[str, Any] = {
         "command": "python -m tools.spark.equivalence " + " ".join(sys.argv[1:]),
-        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": config.now().strftime("%Y-%m-%d %H:%M UTC"),
         "dataset": f"{a.accounts} accounts x {a.days} days, seed {a.seed}, bad-rows rate {a.bad_rows_rate}",
         "window": {"start": start.isoformat(), "end": a.end_date.isoformat()},
         "spark_master": os.environ.get("HEALTH_SPARK_MASTER", "local[2]"),

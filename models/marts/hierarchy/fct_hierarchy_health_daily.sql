@@ -185,6 +185,16 @@ final as (
         on banded_rollups.account_id = reasons.account_id
         and banded_rollups.as_of_date = reasons.as_of_date
         and banded_rollups.rollup_method = reasons.rollup_method
+),
+
+-- Live days (marts contract): when the row was computed and whether its day was still
+-- running then; the nightly run's row of a finished day is final.
+live_days as (
+    select
+        final.*,
+        {{ health_is_partial_day('final.as_of_date') }} as is_partial_day,
+        {{ health_computed_at() }} as computed_at
+    from final
 )
 
-select * from final
+select * from live_days

@@ -1,0 +1,552 @@
+"""Live days (issue 17): the intraday sensor and job, and the nightly finalisation.
+
+A real Dagster instance in a temporary DAGSTER_HOME, the real dbt CLI and the project's
+clock HEALTH_NOW (no sleeping, no patching): events land at 09:00-09:50 with _loaded_at
+10:01; the sensor's tick at 10:05 launches health_intraday_job for today, which writes
+today's partial rows (license utilization counts this morning's users) and opens a usage
+alert, published for BI and delivered; the daily schedule's run for that day at 03:00 the
+next morning finalises it, equal to a single end-of-day run; the alert is delivered once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from _pipeline import assert_success, pipeline_env, run_pipeline
+from conftest import BUILD_NOW, END_DATE, generate, run_dbt, window_vars
+from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
+
+from customer_health import serving
+from healthgen.landing import LandedEvent, land_events, land_hour
+from orchestration.run import execute_request
+
+DAY = END_DATE  # the last finished day of the generated data
+TODAY = DAY + dt.timedelta(days=1)
+LANDED_AT = dt.datetime.combine(TODAY, dt.time(10, 1))
+INTRADAY_AT = dt.datetime.combine(TODAY, dt.time(10, 5), tzinfo=dt.UTC)
+NIGHTLY_AT = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(3, 0), tzinfo=dt.UTC)
+DAILY_MARTS = (
+    "fct_account_health_daily",
+    "fct_indicator_scores_daily",
+    "fct_hierarchy_health_daily",
+    "fct_segment_health_daily",
+)
+
+
+def query(path: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(sql, params or []).fetchall()
+
+
+def defs_now():
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()
+
+
+# --------------------------------------------------------------------------- the world
+
+PICK_ACCOUNT_SQL = """
+with users as (
+    select * from product.users
+    qualify row_number() over (partition by id order by _loaded_at desc) = 1
+),
+
+customers as (
+    select id, json_extract_string(metadata, '$.crm_account_id') as account_id
+    from billing.customer
+    where json_valid(metadata)
+    qualify row_number() over (partition by id order by _loaded_at desc) = 1
+),
+
+paying as (
+    select distinct customers.account_id
+    from billing.subscription as subscriptions
+    inner join customers on subscriptions.customer_id = customers.id
+    where subscriptions.status = 'active'
+        and subscriptions.ended_at is null
+        and subscriptions.current_period_end > ?
+),
+
+licensed as (
+    select account_id, count(*) as users
+    from users
+    where is_licensed and deactivated_at is null and account_id is not null
+    group by account_id
+)
+
+select licensed.account_id
+from licensed
+inner join paying on licensed.account_id = paying.account_id
+inner join crm.account as accounts on accounts.id = licensed.account_id
+where not accounts.is_deleted and licensed.users >= 4
+order by accounts.parent_id is null, licensed.users desc, licensed.account_id
+limit 1
+"""
+
+
+def reshape_usage(path: Path) -> tuple[str, list[str]]:
+    """Account X, whose usage collapses: its events of the last 59 days are removed, except
+    a burst on DAY-29 (every licensed user, every key feature). On DAY its 30-day window
+    still holds the burst (no alert); on TODAY only this morning's users are left, against
+    the burst 30 days earlier: a usage (engagement) alert opens today.
+    Done before the first build, as if the loader had delivered it so."""
+    with duckdb.connect(str(path)) as connection:
+        (account_id,) = connection.execute(PICK_ACCOUNT_SQL, [TODAY + dt.timedelta(days=2)]).fetchone()
+        users = [
+            user_id
+            for (user_id,) in connection.execute(
+                """
+                select id from product.users
+                where account_id = ? and is_licensed and deactivated_at is null
+                qualify row_number() over (partition by id order by _loaded_at desc) = 1
+                order by id
+                """,
+                [account_id],
+            ).fetchall()
+        ]
+        connection.execute(
+            """
+            delete from product.tracks
+            where "timestamp" >= ?
+                and user_id in (select id from product.users where account_id = ?)
+            """,
+            [dt.datetime.combine(DAY - dt.timedelta(days=58), dt.time()), account_id],
+        )
+    features = [
+        line.split(",")[:2]
+        for line in (Path(__file__).parents[1] / "seeds" / "definitions" / "product_features.csv")
+        .read_text()
+        .splitlines()[1:]
+        if line.endswith(",true")
+    ]
+    burst_day = dt.datetime.combine(DAY - dt.timedelta(days=29), dt.time(10, 0))
+    land_events(
+        path,
+        [
+            LandedEvent(
+                id=f"burst-{index}-{number}",
+                user_id=user_id,
+                occurred_at=burst_day + dt.timedelta(minutes=number),
+                loaded_at=burst_day + dt.timedelta(hours=3),
+                event="feature_used",
+                feature=feature,
+                product_id=product_id,
+            )
+            for index, user_id in enumerate(users)
+            for number, (product_id, feature) in enumerate(features)
+        ],
+    )
+    return account_id, users
+
+
+def morning_events(users: list[str]) -> list[LandedEvent]:
+    """This morning: two of X's licensed users, 09:00-09:50, landed at 10:01."""
+    times = {users[0]: (0, 20, 50), users[1]: (10, 40)}
+    return [
+        LandedEvent(
+            id=f"morning-{user_id}-{minute}",
+            user_id=user_id,
+            occurred_at=dt.datetime.combine(TODAY, dt.time(9, minute)),
+            loaded_at=LANDED_AT,
+            event="session_started",
+        )
+        for user_id, minutes in times.items()
+        for minute in minutes
+    ]
+
+
+def afternoon_events(users: list[str]) -> list[LandedEvent]:
+    """Later today, after the intraday run: a third user at 15:00, landed at 15:10."""
+    return [
+        LandedEvent(
+            id=f"afternoon-{users[2]}",
+            user_id=users[2],
+            occurred_at=dt.datetime.combine(TODAY, dt.time(15, 0)),
+            loaded_at=dt.datetime.combine(TODAY, dt.time(15, 10)),
+            event="session_started",
+        )
+    ]
+
+
+def utilization(path: Path, account_id: str, day: dt.date) -> tuple[float, float, bool]:
+    [(raw_value, seats, is_partial)] = query(
+        path,
+        """
+        select indicators.raw_value, health.licensed_seats, indicators.is_partial_day
+        from marts.fct_indicator_scores_daily as indicators
+        inner join marts.fct_account_health_daily as health
+            on indicators.account_id = health.account_id and indicators.as_of_date = health.as_of_date
+        where indicators.account_id = ? and indicators.as_of_date = ?
+            and indicators.indicator_id = 'license_utilization'
+        """,
+        [account_id, day],
+    )
+    return raw_value, seats, is_partial
+
+
+def usage_alerts(path: Path, account_id: str) -> list[tuple]:
+    return query(
+        path,
+        "select alert_id, opened_on, is_open from marts.fct_health_alerts "
+        "where account_id = ? and alert_type = 'engagement_drop' order by opened_on",
+        [account_id],
+    )
+
+
+def outbox_ids(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [json.loads(line)["alert_id"] for line in path.read_text().splitlines() if line.strip()]
+
+
+def day_rows(path: Path, table: str, day: dt.date) -> list[tuple]:
+    return sorted(
+        query(path, f"select * exclude (computed_at) from marts.{table} where as_of_date = ?", [day]),
+        key=repr,
+    )
+
+
+# --------------------------------------------------------------------------- the story
+
+
+def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_path: Path):
+    world, reference = tmp_path / "world", tmp_path / "reference"
+    world.mkdir()
+    warehouse = world / "health.duckdb"
+    generate(warehouse, accounts=40, days=150, bad_rows_rate=0.02)
+    account_id, users = reshape_usage(warehouse)
+    assert len(users) >= 3
+
+    # Up to last night: the scores of the 31 days up to DAY (the alert rules compare today
+    # with the scored day 30 days earlier), built at 03:00 the morning of TODAY.
+    morning_of_today = dt.datetime.combine(TODAY, dt.time(3, 0), tzinfo=dt.UTC)
+    with pipeline_env(warehouse, world, now=morning_of_today):
+        assert_success(run_pipeline("health_daily_job", DAY - dt.timedelta(days=30), DAY))
+    assert usage_alerts(warehouse, account_id) == [], "no usage alert before today"
+    seats = query(
+        warehouse,
+        "select licensed_seats from marts.fct_account_health_daily where account_id = ? and as_of_date = ?",
+        [account_id, DAY],
+    )[0][0]
+    assert seats and seats > 0
+
+    # 09:55, a new sensor (no cursor): nothing landed since last night's run loaded it all.
+    with pipeline_env(warehouse, world, now=INTRADAY_AT - dt.timedelta(minutes=10)):
+        defs = defs_now()
+        quiet = defs.resolve_sensor_def("health_intraday_sensor").evaluate_tick(
+            build_sensor_context(
+                instance=DagsterInstance.get(),
+                resources=defs.resources,
+                repository_def=defs.get_repository_def(),
+            )
+        )
+        assert quiet.run_requests == [] and "no rows landed" in (quiet.skip_message or "")
+
+    # The same world, for a single end-of-day run of TODAY without any intraday run.
+    shutil.copytree(world, reference, symlinks=True, ignore=shutil.ignore_patterns("dagster_home"))
+    for target in (warehouse, reference / "health.duckdb"):
+        assert land_events(target, morning_events(users)) == 5
+
+    # 10:05: the sensor sees the rows landed at 10:01 and launches the intraday run.
+    with pipeline_env(warehouse, world, now=INTRADAY_AT, HEALTH_INTRADAY_MIN_INTERVAL_MINUTES="15"):
+        defs = defs_now()
+        instance = DagsterInstance.get()
+        sensor = defs.resolve_sensor_def("health_intraday_sensor")
+        repository = defs.get_repository_def()
+        tick = sensor.evaluate_tick(
+            build_sensor_context(
+                instance=instance, cursor=quiet.cursor, resources=defs.resources, repository_def=repository
+            )
+        )
+        [request] = tick.run_requests
+        assert request.partition_key == TODAY.isoformat()
+        assert request.tags["health/landed_tables"] == "product.tracks"
+        result = execute_request(defs.resolve_job_def(sensor.job_name), request, instance)
+        assert_success(result)
+        commands = [
+            entry.user_message
+            for entry in instance.all_logs(result.run_id)
+            if entry.user_message.startswith("Running dbt command")
+        ]
+        assert commands and all(
+            "--exclude-resource-type unit_test" in command and '"recompute_scoring_span": false' in command
+            for command in commands
+        ), commands
+        ran = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
+        assert {"staging/base_product__tracks", "marts/fct_account_health_daily"} <= ran
+        assert not ran & {"staging/base_crm__accounts", "marts/dq_rejected_rows"}, "not fed by the landing"
+        again = sensor.evaluate_tick(
+            build_sensor_context(
+                instance=instance, cursor=tick.cursor, resources=defs.resources, repository_def=repository
+            )
+        )
+        assert again.run_requests == [] and "no rows landed" in (again.skip_message or "")
+
+    # Today's partial rows, for every scored account, stamped with the run's clock.
+    (partial_accounts, flags, stamps) = query(
+        warehouse,
+        "select count(*), list(distinct is_partial_day), list(distinct computed_at) "
+        "from marts.fct_account_health_daily where as_of_date = ?",
+        [TODAY],
+    )[0]
+    assert partial_accounts >= 10 and flags == [True]
+    assert stamps == [INTRADAY_AT.replace(tzinfo=None)]
+    raw_value, seats_today, is_partial = utilization(warehouse, account_id, TODAY)
+    assert is_partial and raw_value == pytest.approx(2 / seats_today), "this morning's two users count"
+    for table in DAILY_MARTS[2:]:
+        assert query(
+            warehouse, f"select bool_and(is_partial_day) from marts.{table} where as_of_date = ?", [TODAY]
+        ) == [(True,)], table
+    [(alert_id, opened_on, is_open)] = usage_alerts(warehouse, account_id)
+    assert (opened_on, is_open) == (TODAY, True)
+
+    # Published for BI, and delivered.
+    published = serving.current_path(world / "serving")
+    assert published is not None
+    assert serving.publication_info(world / "serving")["as_of_end"] == TODAY
+    assert usage_alerts(published, account_id) == [(alert_id, TODAY, True)]
+    assert query(
+        published,
+        "select is_partial_day, computed_at from marts.fct_account_health_daily "
+        "where account_id = ? and as_of_date = ?",
+        [account_id, TODAY],
+    ) == [(True, INTRADAY_AT.replace(tzinfo=None))]
+    assert outbox_ids(world / "outbox.jsonl").count(alert_id) == 1
+
+    # More usage lands later in the day (after the last intraday run).
+    for target in (warehouse, reference / "health.duckdb"):
+        land_events(target, afternoon_events(users))
+
+    # 03:00 the next morning: the daily schedule's run for TODAY finalises it.
+    with pipeline_env(warehouse, world, now=NIGHTLY_AT):
+        defs = defs_now()
+        instance = DagsterInstance.get()
+        schedule = defs.resolve_schedule_def("health_daily_schedule")
+        [nightly] = schedule.evaluate_tick(
+            build_schedule_context(
+                instance=instance,
+                scheduled_execution_time=NIGHTLY_AT,
+                repository_def=defs.get_repository_def(),
+            )
+        ).run_requests
+        assert nightly.partition_key == TODAY.isoformat()
+        assert_success(
+            defs.resolve_job_def(schedule.job_name).execute_in_process(
+                instance=instance, partition_key=nightly.partition_key, tags=nightly.tags
+            )
+        )
+    # The single end-of-day run, in the reference world.
+    with pipeline_env(reference / "health.duckdb", reference, now=NIGHTLY_AT):
+        assert_success(run_pipeline("health_daily_job", TODAY, TODAY))
+
+    raw_value, seats_today, is_partial = utilization(warehouse, account_id, TODAY)
+    assert not is_partial and raw_value == pytest.approx(3 / seats_today), "the afternoon user counts"
+    for table in DAILY_MARTS:
+        assert query(
+            warehouse,
+            f"select list(distinct is_partial_day), list(distinct computed_at) from marts.{table} "
+            "where as_of_date = ?",
+            [TODAY],
+        ) == [([False], [NIGHTLY_AT.replace(tzinfo=None)])], table
+        final = day_rows(warehouse, table, TODAY)
+        assert final and final == day_rows(reference / "health.duckdb", table, TODAY), table
+    alerts_sql = "select * from marts.fct_health_alerts order by alert_id"
+    assert query(warehouse, alerts_sql) == query(reference / "health.duckdb", alerts_sql)
+
+    # The alert raised intraday is the nightly run's alert too: still open, delivered once.
+    assert usage_alerts(warehouse, account_id) == [(alert_id, TODAY, True)]
+    assert usage_alerts(serving.current_path(world / "serving"), account_id) == [(alert_id, TODAY, True)]
+    delivered = outbox_ids(world / "outbox.jsonl")
+    assert delivered.count(alert_id) == 1
+    assert len(delivered) == len(set(delivered)), "no alert is delivered twice"
+    assert alert_id in outbox_ids(reference / "outbox.jsonl")
+
+
+# --------------------------------------------------------------------------- the sensor
+
+
+RAW_TABLES = {
+    "crm.account": "crm.account",
+    "product.tracks": "product.tracks",
+}
+
+
+def _raw_world(path: Path, loaded_at: dt.datetime) -> None:
+    with duckdb.connect(str(path)) as connection:
+        for relation in RAW_TABLES.values():
+            schema = relation.split(".")[0]
+            connection.execute(f"create schema if not exists {schema}")
+            connection.execute(f"create table {relation} (id varchar, _loaded_at timestamp)")
+            connection.execute(f"insert into {relation} values ('a', ?)", [loaded_at])
+
+
+def _land(path: Path, relation: str, loaded_at: dt.datetime) -> None:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(f"insert into {relation} values ('b', ?)", [loaded_at])
+
+
+def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_path: Path, monkeypatch):
+    """Ticks under HEALTH_NOW: first tick launches, then only new rows after the minimum
+    interval do; a writer on the file or a run in the pool skips the tick without
+    consuming the new rows."""
+    from orchestration import intraday
+    from orchestration.resources import HealthWarehouse
+
+    path = tmp_path / "raw.duckdb"
+    start = dt.datetime(2026, 11, 1, 9, 0)
+    _raw_world(path, start - dt.timedelta(hours=1))
+    monkeypatch.setattr(intraday, "raw_relations", lambda manifest=None: dict(RAW_TABLES))
+    with pipeline_env(path, tmp_path, now=start, HEALTH_INTRADAY_MIN_INTERVAL_MINUTES="15"):
+        defs = defs_now()
+        sensor = defs.resolve_sensor_def("health_intraday_sensor")
+        repository = defs.get_repository_def()
+        resources = {"warehouse": HealthWarehouse(duckdb_path=str(path), serving_dir=".", seeds_dir=".")}
+        instance = DagsterInstance.get()
+
+        def tick(now: dt.datetime, cursor: str | None):
+            monkeypatch.setenv("HEALTH_NOW", now.isoformat())
+            return sensor.evaluate_tick(
+                build_sensor_context(
+                    instance=instance, cursor=cursor, resources=resources, repository_def=repository
+                )
+            )
+
+        first = tick(start, None)
+        [request] = first.run_requests
+        assert request.partition_key == "2026-11-01" and request.tags["health/trigger"] == "intraday"
+        assert tick(start + dt.timedelta(minutes=1), first.cursor).skip_message.startswith("no rows landed")
+
+        _land(path, "product.tracks", start + dt.timedelta(minutes=2))
+        early = tick(start + dt.timedelta(minutes=5), first.cursor)
+        assert early.run_requests == [] and "allowed at 2026-11-01 09:15" in early.skip_message
+        assert early.cursor == first.cursor, "the new rows are not consumed"
+
+        writer = subprocess.Popen(
+            [sys.executable, "-c", f"import duckdb,sys\nc=duckdb.connect({str(path)!r})\nprint('ok',flush=True)\n"
+             "sys.stdin.readline()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            assert writer.stdout is not None and writer.stdout.readline().strip() == "ok"
+            locked = tick(start + dt.timedelta(minutes=16), first.cursor)
+        finally:
+            writer.communicate("done\n", timeout=30)
+        assert locked.run_requests == [] and "locked" in locked.skip_message
+
+        instance.event_log_storage.set_concurrency_slots("duckdb_warehouse", 1)
+        claim = instance.event_log_storage.claim_concurrency_slot("duckdb_warehouse", "some-run", "step")
+        assert claim.is_claimed
+        try:
+            busy = tick(start + dt.timedelta(minutes=16), first.cursor)
+        finally:
+            instance.event_log_storage.free_concurrency_slots_for_run("some-run")
+        assert busy.run_requests == [] and "pool" in busy.skip_message
+
+        second = tick(start + dt.timedelta(minutes=16), first.cursor)
+        [request] = second.run_requests
+        assert request.tags["health/landed_tables"] == "product.tracks"
+        assert request.run_key != first.run_requests[0].run_key
+        # Only what is built from the landed table is rebuilt, plus today's scores and alerts.
+        selected = {key.to_user_string() for key in request.asset_selection}
+        assert {"staging/base_product__tracks", "intermediate/int_product_events_linked"} <= selected
+        assert "staging/base_crm__accounts" in {
+            k.to_user_string() for k in first.run_requests[0].asset_selection
+        }
+        assert "staging/base_crm__accounts" not in selected
+        assert {
+            "intermediate/int_account_days",
+            "marts/fct_account_health_daily",
+            "marts/fct_health_alerts",
+            "serving/health_marts",
+            "alerting/health_alert_delivery",
+        } <= selected
+        assert not selected & {
+            "marts/fct_health_backtest",
+            "marts/dq_rejected_rows",
+            "definitions/health_profiles",
+        }
+        checks = {key.to_user_string() for key in request.asset_check_keys}
+        assert "marts/fct_account_health_daily:great_expectations" in checks, "the blocking mart checks"
+        assert "staging/base_product__tracks:not_null_base_product__tracks_record_key" in checks
+        assert not any("unique_base_product__tracks" in check for check in checks), "history scans: nightly"
+        # After a failed intraday run, the next one rebuilds all the job holds.
+        from dagster._core.test_utils import create_run_for_test
+
+        create_run_for_test(instance, job_name="health_intraday_job", status=DagsterRunStatus.FAILURE)
+        _land(path, "product.tracks", start + dt.timedelta(minutes=40))
+        after_failure = tick(start + dt.timedelta(minutes=41), second.cursor)
+        [request] = after_failure.run_requests
+        assert "staging/base_crm__accounts" in {key.to_user_string() for key in request.asset_selection}
+
+        # The next day (a code location loaded on that day's clock): the next partition.
+        _land(path, "crm.account", start + dt.timedelta(days=1))
+        monkeypatch.setenv("HEALTH_NOW", (start + dt.timedelta(days=1, minutes=1)).isoformat())
+        defs = defs_now()
+        sensor, repository = defs.resolve_sensor_def("health_intraday_sensor"), defs.get_repository_def()
+        third = tick(start + dt.timedelta(days=1, minutes=1), after_failure.cursor)
+        assert [r.partition_key for r in third.run_requests] == ["2026-11-02"]
+
+
+def test_land_hour_appends_one_hour_of_an_average_day(tmp_path: Path):
+    path = tmp_path / "raw.duckdb"
+    generate(path, accounts=20, days=30, bad_rows_rate=0.0)
+    hour = dt.datetime.combine(END_DATE + dt.timedelta(days=1), dt.time(9))
+    week = query(
+        path,
+        'select count(*) from product.tracks where "timestamp" >= ? and "timestamp" < ?',
+        [hour.replace(hour=0) - dt.timedelta(days=7), hour.replace(hour=0)],
+    )[0][0]
+    landed = land_hour(path, hour)
+    assert week / 7 / 24 / 3 < landed < week / 7 / 24 * 3, (week, landed)
+    rows = query(
+        path,
+        'select min("timestamp"), max("timestamp"), min(_loaded_at), max(_loaded_at), count(distinct id) '
+        "from product.tracks where _loaded_at > ?",
+        [hour],
+    )[0]
+    assert rows[0] >= hour and rows[1] < hour + dt.timedelta(hours=1)
+    assert rows[2] == rows[3] == hour + dt.timedelta(hours=1, minutes=1)
+    assert rows[4] == landed, "new message ids"
+    copy = tmp_path / "copy.duckdb"
+    generate(copy, accounts=20, days=30, bad_rows_rate=0.0)
+    assert land_hour(copy, hour) == landed, "the same arguments land the same rows"
+    with pytest.raises(ValueError):
+        land_hour(path, hour, loaded_at=hour - dt.timedelta(minutes=5))
+
+
+def test_intraday_daily_models_compute_the_same_rows_from_the_compared_days(built_warehouse, tmp_path: Path):
+    """recompute_scoring_span false (what intraday runs pass): the daily models read the
+    window's days and the days 30 before them, not the days between, and the window's
+    rows of every daily mart are those of a run over the whole span."""
+    path = built_warehouse.copy_to(tmp_path)
+    day = built_warehouse.end_date
+    between = day - dt.timedelta(days=15)
+    before = {table: day_rows(path, table, day) for table in DAILY_MARTS}
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "update intermediate.int_account_health_scores set health_band = 'tampered' where as_of_date = ?",
+            [between],
+        )
+    run_dbt(
+        ["run", "--selector", "health_daily", "--vars", window_vars(day, day, recompute_scoring_span=False)],
+        path,
+        tmp_path,
+        HEALTH_NOW=BUILD_NOW.isoformat(),
+    )
+    for table in DAILY_MARTS:
+        assert day_rows(path, table, day) == before[table], table
+    assert query(
+        path,
+        "select count(*) from intermediate.int_account_health_scores where as_of_date = ? and health_band <> 'tampered'",
+        [between],
+    ) == [(0,)], "the days between are not recomputed"
