@@ -1,7 +1,8 @@
 """Demo-data generator of the customer-health warehouse.
 
-Writes the 14 raw source tables of `shared/contracts/raw_sources.md` (schemas crm,
-billing, product, support, survey) into a DuckDB file, plus the ground truth in schema
+Writes the 15 raw source tables of `shared/contracts/raw_sources.md` (schemas crm,
+billing, product, support, survey; crm.health_override__c is optional in the contract)
+into a DuckDB file, plus the ground truth in schema
 `_demo`: `account_truth` (the fate planted for each renewal / expansion / churn and the
 leading signals planted before it), `planted_bad_rows` and `generation_params`.
 
@@ -59,6 +60,7 @@ from healthgen.lifecycle import (
     item_unit_amounts,
     simulate,
 )
+from healthgen.overrides import build_overrides
 
 RAW_SCHEMAS = ("crm", "billing", "product", "support", "survey")
 DEMO_SCHEMA = "_demo"
@@ -111,6 +113,11 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
                        ("_loaded_at", TS)],
     "survey.nps_response": [("id", V), ("email", V), ("score", I_), ("comment", V),
                             ("created_at", TS), ("_loaded_at", TS)],
+    # Optional in the contract: a CRM without the custom object has no such table.
+    "crm.health_override__c": [("id", V), ("account__c", V), ("health_band__c", V),
+                               ("health_score__c", "DOUBLE"), ("reason__c", V),
+                               ("created_by_id", V), ("start_date__c", D_), ("end_date__c", D_),
+                               ("is_deleted", B), ("_loaded_at", TS)],
 }  # fmt: skip
 
 DEMO_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -438,7 +445,8 @@ def generate(
 
     brng = rng_for(seed, "bad")
     sf_prefix = {"crm.account": "001", "crm.contact": "003", "crm.opportunity": "006",
-                 "crm.event": "00U", "crm.success_goal": "a0G"}  # fmt: skip
+                 "crm.event": "00U", "crm.success_goal": "a0G",
+                 "crm.health_override__c": "a0O"}  # fmt: skip
     stripe_prefix = {
         "billing.customer": ("cus_", 14),
         "billing.subscription": ("sub_", 24),
@@ -463,7 +471,8 @@ def generate(
                  "crm.event": "crm.account", "crm.success_goal": "crm.account",
                  "product.users": "crm.account", "billing.subscription": "billing.customer",
                  "billing.invoice": "billing.customer",
-                 "billing.subscription_item": "billing.subscription"}  # fmt: skip
+                 "billing.subscription_item": "billing.subscription",
+                 "crm.health_override__c": "crm.account"}  # fmt: skip
 
     def fake_parent_ids(table: str, k: int) -> np.ndarray:
         if table == "support.ticket":  # outside the organization id range
@@ -550,6 +559,14 @@ def generate(
         }))  # fmt: skip
 
         counts["product.tracks"] = _write_tracks(con, cfg, acc, daily, users, inj, prog)
+
+        # Last, so that its planted rows draw from the shared streams after every other table.
+        overrides, superseded = build_overrides(cfg, acc, lc)
+        overrides = pd.concat([inj.inject("crm.health_override__c", overrides), superseded],
+                              ignore_index=True)  # fmt: skip
+        counts["crm.health_override__c"] = _write(con, "crm.health_override__c", overrides,
+                                                  RAW_TABLES["crm.health_override__c"])  # fmt: skip
+        prog.step("crm.health_override__c", counts["crm.health_override__c"])
 
         _write(con, "_demo.account_truth", _truth_frame(cfg, acc, lc, bill),
                DEMO_TABLES["_demo.account_truth"])  # fmt: skip
