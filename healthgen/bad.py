@@ -142,13 +142,13 @@ class Injector:
                 change = rng.random(k) < 0.5
                 x.loc[change, col] = [fn(v) for v in x.loc[change, col]]
             return x
+        if table == "crm.health_override__c":
+            # Copies of a withdrawn override must not hide their own problem behind is_deleted.
+            x["is_deleted"] = kind == "soft_deleted"
         if kind == "null_key":
             x["id"] = None
             return x
         x["id"] = self.new_ids(table, k)
-        if table == "crm.health_override__c":
-            # Copies of a withdrawn override must not hide their own problem behind is_deleted.
-            x["is_deleted"] = kind == "soft_deleted"
         if kind == "soft_deleted":
             x[DELETED_FLAG.get(table, "is_deleted")] = True
         elif kind == "orphan":

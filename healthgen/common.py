@@ -61,6 +61,7 @@ STREAMS = {
     "ids": 14,
     "signals": 15,
     "overrides": 16,
+    "adoption": 17,
 }
 
 

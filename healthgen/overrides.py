@@ -1,13 +1,13 @@
 """CSM health overrides (the optional CRM custom object crm.health_override__c).
 
-A few per book, each a small story around the last day of data E: an override about to
-expire (E + 4), an open-ended one (the warehouse caps it), one with a score, one that has
-expired, one the CSM deleted, two that overlap (the later start wins), two that start the
-same day (the later load wins) and one edited after it was written (re-delivered with a
-later end date). Ids come from their own random stream, so that planting bad rows in other
-tables (which draws ids from the shared factory) never changes them. Invalid overrides
-(unknown band, score out of range, end before start, unknown account) are planted by
-healthgen.bad like every other kind of dirt.
+A few per book (one set per 100 accounts), each a small story around the last day of data
+E: an override about to expire (E + 4), an open-ended one (the warehouse caps it), one with
+a score, one that has expired, one the CSM deleted, two that overlap (the later start
+wins), two that start the same day (the later load wins) and one ending soon. Ids come
+from their own random stream, so that planting bad rows in other tables (which draws ids
+from the shared factory) never changes them. Invalid and re-delivered overrides (unknown
+band, score out of range, end before start, unknown account, null key, duplicates) are
+planted by healthgen.bad like every other kind of dirt.
 """
 
 from __future__ import annotations
@@ -102,20 +102,18 @@ def _override_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([f"a0O{b}{s}" for b, s in zip(body, suffix, strict=True)], dtype=object)
 
 
-def build_overrides(cfg: GenConfig, acc: Accounts, lc: Lifecycle) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The clean rows of crm.health_override__c (contract columns, raw types): the current
-    version of every override, and the superseded versions of edited ones (kept apart so
-    that planted bad rows are copies of current versions only)."""
+def build_overrides(cfg: GenConfig, acc: Accounts, lc: Lifecycle) -> pd.DataFrame:
+    """The clean rows of crm.health_override__c (contract columns, raw types)."""
     rng = rng_for(cfg.seed, "overrides")
     E = cfg.end_day
     # Customers all through the last 90 days: their overrides fall on scored days.
     candidates = np.flatnonzero(
-        (acc.kind == "payer") & (lc.first_start >= 0) & (lc.first_start <= E - 150) & (lc.last_day >= E)
+        (acc.kind == "payer") & (lc.first_start >= 0) & (lc.first_start <= E - 90) & (lc.last_day >= E)
     )
     sets = max(1, cfg.accounts // 100)
     rows: list[dict[str, object]] = []
     if len(candidates) == 0:
-        return pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=COLUMNS)
     # Prefer accounts of enterprise trees, so that the roll-ups show the overrides.
     in_tree = candidates[acc.tree[candidates] >= 0]
     pool = np.concatenate([rng.permutation(in_tree), rng.permutation(np.setdiff1d(candidates, in_tree))])
@@ -145,16 +143,6 @@ def build_overrides(cfg: GenConfig, acc: Accounts, lc: Lifecycle) -> tuple[pd.Da
             })  # fmt: skip
     frame = pd.DataFrame(rows)
     frame["id"] = _override_ids(rng, len(frame))
-    # The edited override: first written with an earlier end date, then extended (the
-    # loader re-delivers the record; the later version is the current one).
-    edited = frame[frame["story"] == "edited"].copy()
-    edited["end_date__c"] = edited["end_date__c"] - 7
-    edited["_loaded_at"] = edited["_loaded_at"] - int(2 * DAY_SECONDS)
-    return _typed(frame), _typed(edited)
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
     frame["start_date__c"] = [day_to_date(int(day)) for day in frame["start_date__c"]]
     frame["end_date__c"] = [None if pd.isna(day) else day_to_date(int(day)) for day in frame["end_date__c"]]
     frame["_loaded_at"] = pd.to_datetime(frame["_loaded_at"].astype(np.int64), unit="s")
