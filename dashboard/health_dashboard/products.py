@@ -43,6 +43,25 @@ def tree_rows(day: dt.date, root_id: str, product_id: str) -> pd.DataFrame:
     )
 
 
+def tree_order(account_ids: list[str]) -> dict[str, str]:
+    """Sort keys that list a tree depth-first, children under their parent (the root-to-node
+    path of dim_account, by names); without dim_account, empty (the table keeps depth order)."""
+    if not account_ids or not data.has_table("dim_account"):
+        return {}
+    paths = data.query(
+        "select account_id, hierarchy_path from marts.dim_account where account_id in (select unnest(?))",
+        [account_ids],
+    )
+    names = data.account_names(
+        sorted({part for path in paths["hierarchy_path"].dropna() for part in str(path).split(">")})
+    )
+    return {
+        account_id: " > ".join(names.get(part, part) for part in str(path).split(">"))
+        for account_id, path in zip(paths["account_id"], paths["hierarchy_path"], strict=True)
+        if not ui.is_missing(path)
+    }
+
+
 def wide(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """One row per `key` with score, band and members by each roll-up method."""
     out = pd.DataFrame({key: sorted(rows[key].unique())}) if not rows.empty else pd.DataFrame({key: []})
@@ -125,6 +144,11 @@ def product_across_enterprise(day: dt.date, root_id: str, root_name: str) -> Non
     if products.empty:
         return
     product_ids = sorted(products["product_id"].unique(), key=label)
+    requested = st.query_params.get("product_id")
+    if requested in product_ids and st.session_state.get("hierarchy_product_requested") != requested:
+        # Opened from a link (?product_id=...): start on that module, once.
+        st.session_state["hierarchy_product_requested"] = requested
+        st.session_state[PRODUCT_KEY] = requested
     if st.session_state.get(PRODUCT_KEY) not in product_ids:
         st.session_state[PRODUCT_KEY] = product_ids[0]
     st.subheader("A product across the enterprise")
@@ -138,7 +162,8 @@ def product_across_enterprise(day: dt.date, root_id: str, root_name: str) -> Non
         "\u2003" * int(d if not ui.is_missing(d) else 0) + names.get(a, a)
         for a, d in zip(table["account_id"], table["depth"], strict=True)
     ]
-    table = table.sort_values(["depth", "health_score_arr"], na_position="last", kind="stable")
+    table["order"] = table["account_id"].map(tree_order(table["account_id"].tolist()))
+    table = table.sort_values(["order", "depth", "account_id"], na_position="last", kind="stable")
     enterprise = table[table["account_id"] == root_id]
     if not enterprise.empty:
         row = enterprise.iloc[0]

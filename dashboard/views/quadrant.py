@@ -70,7 +70,7 @@ color = alt.Color(
         domain=[labels[q] for q in QUADRANT_COLORS if q in labels],
         range=[QUADRANT_COLORS[q] for q in QUADRANT_COLORS if q in labels],
     ),
-    legend=alt.Legend(title="Quadrant", orient="bottom", columns=2),
+    legend=alt.Legend(title="Quadrant", orient="bottom", columns=2, labelLimit=320),
 )
 scatter = (
     alt.Chart(points)
@@ -139,7 +139,7 @@ columns = st.columns(4)
 for column, (_, quadrant) in zip(columns, summary.iterrows(), strict=True):
     with column.container(border=True):
         st.markdown(f"**{quadrant['quadrant_label']}**")
-        st.metric("Play", str(quadrant["recommended_play"]))
+        st.markdown(f"Play: **{quadrant['recommended_play']}**")
         st.caption(f"{int(quadrant['count'])} · {ui.money(quadrant['arr'])} ARR")
         st.caption(str(quadrant["play_description"]))
 
