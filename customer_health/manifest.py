@@ -93,6 +93,7 @@ class RawTable:
     columns: tuple[str, ...]
     max_age_hours: float | None
     key: str = "id"
+    optional: bool = False  # the raw-source contract lets the loader leave it out
 
     @property
     def name(self) -> str:
@@ -123,6 +124,11 @@ def raw_tables(manifest: Mapping[str, Any] | None = None) -> list[RawTable]:
                 schema=source["schema"],
                 columns=tuple(source.get("columns", {})),
                 max_age_hours=_error_after_hours(freshness),
+                optional=bool(
+                    {**(source.get("meta") or {}), **((source.get("config") or {}).get("meta") or {})}.get(
+                        "optional"
+                    )
+                ),
             )
         )
     return sorted(tables, key=lambda table: table.name)

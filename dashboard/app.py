@@ -28,6 +28,7 @@ pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("views/segments.py", title="Segments", icon=":material/segment:"),
     st.Page("views/hierarchy.py", title="Hierarchy explorer", icon=":material/account_tree:"),
+    st.Page("views/quadrant.py", title="Relationship × impact", icon=":material/grid_view:"),
     st.Page("views/account.py", title="Account", icon=":material/person_search:"),
     st.Page("views/alerts.py", title="Alerts", icon=":material/notifications:"),
 ]

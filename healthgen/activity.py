@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from healthgen.accounts import Accounts, Contacts
+from healthgen.adoption import Abandonment, module_fade
 from healthgen.catalog import FEATURE_CATALOG, PRODUCTS, SESSION_EVENT
 from healthgen.common import (
     DAY_SECONDS,
@@ -385,8 +386,10 @@ def _sql_list(values: list) -> str:
 
 
 def register_activity_frames(con: duckdb.DuckDBPyConnection, cfg: GenConfig, acc: Accounts,
-                             daily: Daily, users: Users) -> None:  # fmt: skip
-    """Temp tables _acct_day (active account-days) and _user_grid for the tracks query."""
+                             daily: Daily, users: Users,
+                             abandoned: list[Abandonment] | None = None) -> None:  # fmt: skip
+    """Temp tables _acct_day (active account-days) and _user_grid for the tracks query.
+    `abandoned`: add-on modules whose share of an account's events fades (adoption.py)."""
     W0, D = cfg.start_day, cfg.days
     days = W0 + np.arange(D)
     wd = weekday(days)
@@ -404,6 +407,7 @@ def register_activity_frames(con: duckdb.DuckDBPyConnection, cfg: GenConfig, acc
     mods = daily.mods[a_idx, d_idx]
     acct_w = np.exp(rng_for(cfg.seed, "activity").normal(0, 0.3, (acc.n, N_MOD)))
     w = MODULE_WEIGHTS[None, :] * acct_w[a_idx]
+    module_fade(abandoned or [], a_idx, d_idx, w)
     bits = ((mods[:, None] >> np.arange(N_MOD, dtype=np.uint8)[None, :]) & 1).astype(np.float64)
     w = w * bits
     tot = w.sum(axis=1)

@@ -4,6 +4,7 @@ row is recorded as (table_name, record_id, kind) in `_demo.planted_bad_rows`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -30,6 +31,13 @@ TABLE_KINDS: dict[str, tuple[str, ...]] = {
     "support.organization": (),
     "support.ticket": ("soft_deleted", "orphan", "future_timestamp"),
     "survey.nps_response": ("nps_out_of_range",),
+    "crm.health_override__c": (
+        "soft_deleted",
+        "orphan",
+        "unknown_band",
+        "score_out_of_range",
+        "end_before_start",
+    ),
 }
 
 FOREIGN_KEY = {
@@ -42,6 +50,7 @@ FOREIGN_KEY = {
     "billing.invoice": "customer_id",
     "product.users": "account_id",
     "support.ticket": "organization_id",
+    "crm.health_override__c": "account__c",
 }
 DELETED_FLAG = {"billing.customer": "deleted"}
 NULL_TIMESTAMP = {"crm.event": "activity_date", "billing.subscription": "start_date"}
@@ -57,13 +66,15 @@ _MUTATIONS: dict[str, tuple[str, Callable[[object], object]]] = {
     "product.users": ("role", lambda v: "admin" if v == "member" else "member"),
     "support.organization": ("name", lambda v: f"{v} (old name)"),
     "survey.nps_response": ("comment", lambda v: None if v else "Thanks."),
+    "crm.health_override__c": ("reason__c", lambda v: f"{v} (edited)" if isinstance(v, str) else "Edited."),
 }
 
 ALL_KINDS = (
     "duplicate_older", "duplicate_newer", "soft_deleted", "null_key", "orphan",
     "hierarchy_cycle", "self_parent", "missing_parent", "nps_out_of_range",
     "nonpositive_amount", "future_timestamp", "null_timestamp", "malformed_metadata",
-    "missing_metadata", "unknown_user",
+    "missing_metadata", "unknown_user", "unknown_band", "score_out_of_range",
+    "end_before_start",
 )  # fmt: skip
 
 
@@ -131,6 +142,9 @@ class Injector:
                 change = rng.random(k) < 0.5
                 x.loc[change, col] = [fn(v) for v in x.loc[change, col]]
             return x
+        if table == "crm.health_override__c":
+            # Copies of a withdrawn override must not hide their own problem behind is_deleted.
+            x["is_deleted"] = kind == "soft_deleted"
         if kind == "null_key":
             x["id"] = None
             return x
@@ -160,6 +174,15 @@ class Injector:
                 x["status"] = "paid"
         elif kind == "nps_out_of_range":
             x["score"] = rng.choice([11, -1, 99], k)
+        elif kind == "unknown_band":
+            bands = ("green", "at_risk", None, "excellent")
+            x["health_band__c"] = [bands[int(i)] for i in rng.integers(0, len(bands), k)]
+        elif kind == "score_out_of_range":
+            x["health_score__c"] = rng.choice([140.0, -5.0, 100.5], k)
+        elif kind == "end_before_start":
+            shift = rng.integers(1, 30, k)
+            starts = x["start_date__c"]
+            x["end_date__c"] = [s - dt.timedelta(days=int(d)) for s, d in zip(starts, shift, strict=True)]
         elif kind == "malformed_metadata":
             x["metadata"] = [_malformed(rng, v) for v in x["metadata"]]
         elif kind == "missing_metadata":

@@ -60,6 +60,8 @@ STREAMS = {
     "bad": 13,
     "ids": 14,
     "signals": 15,
+    "overrides": 16,
+    "adoption": 17,
 }
 
 

@@ -1,9 +1,11 @@
 """Demo-data generator of the customer-health warehouse.
 
-Writes the 14 raw source tables of `shared/contracts/raw_sources.md` (schemas crm,
-billing, product, support, survey) into a DuckDB file, plus the ground truth in schema
+Writes the 15 raw source tables of `shared/contracts/raw_sources.md` (schemas crm,
+billing, product, support, survey; crm.health_override__c is optional in the contract)
+into a DuckDB file, plus the ground truth in schema
 `_demo`: `account_truth` (the fate planted for each renewal / expansion / churn and the
-leading signals planted before it), `planted_bad_rows` and `generation_params`.
+leading signals planted before it), `product_truth` (add-on modules a customer stops
+using while still paying for them), `planted_bad_rows` and `generation_params`.
 
 Same arguments => identical table contents (numpy streams seeded per component; product
 events drawn inside DuckDB from hashes of (seed, user, day, k), independent of threads).
@@ -32,6 +34,7 @@ from healthgen.activity import (
     events_select_sql,
     register_activity_frames,
 )
+from healthgen.adoption import Abandonment, plan_abandonments, truth_frame
 from healthgen.bad import Injector, plant_hierarchy, tracks_bad_sql
 from healthgen.catalog import PRODUCTS, price_id
 from healthgen.common import (
@@ -59,6 +62,7 @@ from healthgen.lifecycle import (
     item_unit_amounts,
     simulate,
 )
+from healthgen.overrides import build_overrides
 
 RAW_SCHEMAS = ("crm", "billing", "product", "support", "survey")
 DEMO_SCHEMA = "_demo"
@@ -111,6 +115,11 @@ RAW_TABLES: dict[str, list[tuple[str, str]]] = {
                        ("_loaded_at", TS)],
     "survey.nps_response": [("id", V), ("email", V), ("score", I_), ("comment", V),
                             ("created_at", TS), ("_loaded_at", TS)],
+    # Optional in the contract: a CRM without the custom object has no such table.
+    "crm.health_override__c": [("id", V), ("account__c", V), ("health_band__c", V),
+                               ("health_score__c", "DOUBLE"), ("reason__c", V),
+                               ("created_by_id", V), ("start_date__c", D_), ("end_date__c", D_),
+                               ("is_deleted", B), ("_loaded_at", TS)],
 }  # fmt: skip
 
 DEMO_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -123,6 +132,8 @@ DEMO_TABLES: dict[str, list[tuple[str, str]]] = {
     ],
     "_demo.planted_bad_rows": [("table_name", V), ("record_id", V), ("kind", V)],
     "_demo.generation_params": [("key", V), ("value", V)],
+    "_demo.product_truth": [("account_id", V), ("product_id", V), ("signal", V),
+                            ("signal_start_date", D_), ("fade_days", I_)],
 }  # fmt: skip
 
 
@@ -434,11 +445,13 @@ def generate(
     prog.step("accounts + contract history")
     daily = build_daily(cfg, acc, lc)
     users = build_users(cfg, acc, lc, con_, ids)
+    abandoned = plan_abandonments(cfg, acc, daily.active, daily.mods)
     prog.step("daily activity state + users")
 
     brng = rng_for(seed, "bad")
     sf_prefix = {"crm.account": "001", "crm.contact": "003", "crm.opportunity": "006",
-                 "crm.event": "00U", "crm.success_goal": "a0G"}  # fmt: skip
+                 "crm.event": "00U", "crm.success_goal": "a0G",
+                 "crm.health_override__c": "a0O"}  # fmt: skip
     stripe_prefix = {
         "billing.customer": ("cus_", 14),
         "billing.subscription": ("sub_", 24),
@@ -463,7 +476,8 @@ def generate(
                  "crm.event": "crm.account", "crm.success_goal": "crm.account",
                  "product.users": "crm.account", "billing.subscription": "billing.customer",
                  "billing.invoice": "billing.customer",
-                 "billing.subscription_item": "billing.subscription"}  # fmt: skip
+                 "billing.subscription_item": "billing.subscription",
+                 "crm.health_override__c": "crm.account"}  # fmt: skip
 
     def fake_parent_ids(table: str, k: int) -> np.ndarray:
         if table == "support.ticket":  # outside the organization id range
@@ -549,10 +563,15 @@ def generate(
             "_loaded_at": _ts(nps["loaded_s"]),
         }))  # fmt: skip
 
-        counts["product.tracks"] = _write_tracks(con, cfg, acc, daily, users, inj, prog)
+        counts["product.tracks"] = _write_tracks(con, cfg, acc, daily, users, inj, prog, abandoned)
+
+        # Last, so that its planted rows draw from the shared streams after every other table.
+        write("crm.health_override__c", build_overrides(cfg, acc, lc))
 
         _write(con, "_demo.account_truth", _truth_frame(cfg, acc, lc, bill),
                DEMO_TABLES["_demo.account_truth"])  # fmt: skip
+        _write(con, "_demo.product_truth", truth_frame(cfg, acc, abandoned),
+               DEMO_TABLES["_demo.product_truth"])  # fmt: skip
         planted = pd.DataFrame(inj.planted, columns=["table_name", "record_id", "kind"])
         _write(con, "_demo.planted_bad_rows", planted, DEMO_TABLES["_demo.planted_bad_rows"])
         con.execute("INSERT INTO _demo.planted_bad_rows "
@@ -587,8 +606,9 @@ def generate(
 
 
 def _write_tracks(con: duckdb.DuckDBPyConnection, cfg: GenConfig, acc: Accounts, daily: Daily,
-                  users: Users, inj: Injector, prog: _Progress) -> int:  # fmt: skip
-    register_activity_frames(con, cfg, acc, daily, users)
+                  users: Users, inj: Injector, prog: _Progress,
+                  abandoned: list[Abandonment]) -> int:  # fmt: skip
+    register_activity_frames(con, cfg, acc, daily, users, abandoned)
     con.execute(active_days_sql(cfg))
     n_days = con.execute("SELECT count(*) FROM _active_days").fetchone()[0]  # type: ignore[index]
     prog.step("active user-days", n_days)

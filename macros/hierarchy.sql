@@ -563,3 +563,64 @@ from (
         else {{ dbt.concat(["' held at '", hierarchy_score_text(score_now)]) }}
     end
 {%- endmacro %}
+
+
+{#- ------------------------------------------------------------------------------
+    Band of a roll-up node by the seed hierarchy_band_rules (fct_hierarchy_health_daily,
+    fct_hierarchy_product_health_daily). A rule is one or more rows (conditions) with the
+    same priority; the first rule whose conditions all hold gives the band.
+
+    hierarchy_band_rule_slots: the rules pivoted into one row of `max_band_rules` slots
+    (slot k = the k-th rule by priority): its band and its threshold per share and
+    comparison (null: no condition), so that a node's band is one CASE per node row,
+    without joining every node to every rule. Returns a complete query. -#}
+{% macro hierarchy_band_comparisons() -%}
+    {{ return({'>': 'above', '>=': 'at_least', '<': 'below', '<=': 'at_most'}) }}
+{%- endmacro %}
+
+{% macro hierarchy_band_shares() -%}
+    {{ return(['good_share', 'average_share', 'poor_share']) }}
+{%- endmacro %}
+
+{% macro hierarchy_band_rule_slots(band_rules_relation) -%}
+    {%- set max_band_rules = var('hierarchy_max_band_rules', 8) -%}
+select
+    {%- for slot in range(1, max_band_rules + 1) %}
+    max(case when rule_slot = {{ slot }} then health_band end) as rule_{{ slot }}_band,
+    max(case when rule_slot = {{ slot }} then 1 else 0 end) as rule_{{ slot }}_exists
+    {%- for share in hierarchy_band_shares() %}
+    {%- for comparison, suffix in hierarchy_band_comparisons().items() %},
+    max(case when rule_slot = {{ slot }} and share_name = '{{ share }}' and comparison = '{{ comparison }}'
+        then cast(threshold as {{ type_double() }}) end) as rule_{{ slot }}_{{ share }}_{{ suffix }}
+    {%- endfor %}
+    {%- endfor %}
+    {{- ',' if not loop.last }}
+    {%- endfor %}
+from (
+    select
+        band_rules.*,
+        dense_rank() over (order by band_rules.rule_priority) as rule_slot
+    from {{ band_rules_relation }} as band_rules
+) as ranked_rules
+{%- endmacro %}
+
+{#- hierarchy_band: the band of the node row `rollup_alias` (columns total_weight and the
+    three shares) by the slots row `slots_alias` (hierarchy_band_rule_slots): the first
+    rule whose conditions all hold, shares rounded to 9 decimals so that float noise never
+    flips a band at a boundary; `insufficient_data` without members or weight. -#}
+{% macro hierarchy_band(rollup_alias, slots_alias) -%}
+    {%- set max_band_rules = var('hierarchy_max_band_rules', 8) -%}
+    case
+        when not {{ rollup_alias }}.total_weight > 0 then 'insufficient_data'
+        {%- for slot in range(1, max_band_rules + 1) %}
+        when {{ slots_alias }}.rule_{{ slot }}_exists = 1
+            {%- for share in hierarchy_band_shares() %}
+            {%- for comparison, suffix in hierarchy_band_comparisons().items() %}
+            and ({{ slots_alias }}.rule_{{ slot }}_{{ share }}_{{ suffix }} is null
+                or round({{ rollup_alias }}.{{ share }}, 9) {{ comparison }} {{ slots_alias }}.rule_{{ slot }}_{{ share }}_{{ suffix }})
+            {%- endfor %}
+            {%- endfor %}
+            then {{ slots_alias }}.rule_{{ slot }}_band
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -144,3 +144,36 @@
 {% macro spark__exact_to_double(exact_expression) -%}
     cast({{ exact_expression }} as {{ type_double() }}) / 1e15
 {%- endmacro %}
+
+{#- A raw table that the raw-source contract marks optional (`meta: {optional: true}` on
+    its dbt source table, e.g. crm.health_override__c): the source relation when the
+    loader landed it, else an empty relation with the columns and `data_type`s its source
+    YAML documents, so that an absent table reads as "no rows" and nothing else changes.
+    Any other source is returned as source() returns it. Calling source() keeps the
+    lineage either way. -#}
+{% macro optional_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', source_name)
+        | selectattr('name', 'equalto', table_name) | first -%}
+    {%- if not (node.config.meta or {}).get('optional') -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set landed = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- if landed is not none -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- if not column.data_type -%}
+            {{ exceptions.raise_compiler_error(
+                "optional source " ~ source_name ~ "." ~ table_name ~ ": column " ~ column.name
+                ~ " needs a data_type in its YAML (the type of the empty stand-in)") }}
+        {%- endif -%}
+        {%- do columns.append('cast(null as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
+    {%- endfor -%}
+    {{ return('(select ' ~ (columns | join(', ')) ~ ' where 1 = 0)') }}
+{%- endmacro %}

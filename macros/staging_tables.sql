@@ -13,6 +13,7 @@
         {'source_name': 'crm', 'table_name': 'opportunity', 'base_model': 'base_crm__opportunities', 'key': 'opportunity_id', 'usable_model': 'int_opportunities_linked'},
         {'source_name': 'crm', 'table_name': 'event', 'base_model': 'base_crm__meetings', 'key': 'meeting_id', 'usable_model': 'int_meetings_linked'},
         {'source_name': 'crm', 'table_name': 'success_goal', 'base_model': 'base_crm__success_goals', 'key': 'success_goal_id', 'usable_model': 'int_success_goals_linked'},
+        {'source_name': 'crm', 'table_name': 'health_override__c', 'base_model': 'base_crm__health_overrides', 'key': 'override_id', 'usable_model': 'int_health_overrides_linked'},
         {'source_name': 'billing', 'table_name': 'customer', 'base_model': 'base_billing__customers', 'key': 'customer_id', 'usable_model': 'int_billing_customers_linked'},
         {'source_name': 'billing', 'table_name': 'subscription', 'base_model': 'base_billing__subscriptions', 'key': 'subscription_id', 'usable_model': 'int_subscriptions_linked'},
         {'source_name': 'billing', 'table_name': 'subscription_item', 'base_model': 'base_billing__subscription_items', 'key': 'subscription_item_id', 'usable_model': 'int_subscription_items_linked'},

@@ -66,6 +66,7 @@
     {%- do safe_int_var('onboarding_days', 90, 1, 3660) -%}
     {%- do safe_int_var('renewal_window_days', 90, 1, 3660) -%}
     {%- do safe_int_var('hierarchy_max_depth', 12, 1, 1000) -%}
+    {%- do safe_int_var('override_open_end_days', 90, 1, 3660) -%}
     {%- set currency = var('reporting_currency', 'USD') -%}
     {%- if not (currency is string and modules.re.match('^[A-Z]{3}$', currency)) -%}
         {{ exceptions.raise_compiler_error(

@@ -33,6 +33,9 @@ REASON = {
     "malformed_metadata": "malformed_metadata",
     "missing_metadata": "missing_crm_account_id",
     "unknown_user": "unknown_user",
+    "unknown_band": "unknown_band",
+    "score_out_of_range": "score_out_of_range",
+    "end_before_start": "end_before_start",
 }
 ORPHAN_REASON = {
     "crm.contact": "orphan_account",
@@ -44,6 +47,7 @@ ORPHAN_REASON = {
     "billing.invoice": "orphan_customer",
     "billing.subscription_item": "orphan_subscription",
     "support.ticket": "orphan_organization",
+    "crm.health_override__c": "orphan_account",
 }
 HIERARCHY_REASON = {
     "hierarchy_cycle": "cycle",

@@ -5,11 +5,15 @@
   indicators, a hierarchy node under both roll-up methods, open alerts) equal the marts.
 - Without the optional marts (hierarchy, alerts, dim_account) every page still renders
   and says what is missing; without any serving copy the app explains how to publish.
+- Round 2: the relationship x impact page counts what the mart says per quadrant; the
+  account page shows the CSM override (reason, author, last day) beside the computed score
+  and the quadrant's play; the hierarchy explorer's products equal the product roll-up.
 - A real browser: headless Chromium (Debian package `chromium`) loads the running app
   (`streamlit run` on 127.0.0.1), waits for the overview's charts through the DevTools
   protocol, fails on an error box or a blank page, checks the band distribution it shows
-  and saves a screenshot (to $DASHBOARD_SCREENSHOT_DIR when set). Skipped with a reason
-  when Chromium is not installed.
+  and saves a screenshot (to $DASHBOARD_SCREENSHOT_DIR / $SCREENSHOT_DIR when set); then the
+  hierarchy explorer with products, the relationship x impact chart and an account with an
+  override. Skipped with a reason when Chromium is not installed.
 """
 
 from __future__ import annotations
@@ -35,10 +39,20 @@ PAGES = {
     "views/overview.py": "Customer health overview",
     "views/segments.py": "Segments",
     "views/hierarchy.py": "Hierarchy explorer",
+    "views/quadrant.py": "Relationship × impact",
     "views/account.py": "Account",
     "views/alerts.py": "Alerts",
 }
-OPTIONAL_MARTS = ("fct_hierarchy_health_daily", "fct_health_alerts", "dim_account")
+OPTIONAL_MARTS = (
+    "fct_hierarchy_health_daily",
+    "fct_health_alerts",
+    "dim_account",
+    "fct_hierarchy_product_health_daily",
+    "fct_product_health_daily",
+    "fct_product_indicator_scores_daily",
+    "dim_health_quadrant",
+    "dim_health_override",
+)
 RUN_TIMEOUT = 60
 BROWSER_TIMEOUT = 90
 
@@ -127,9 +141,9 @@ def test_overview_figures_equal_the_marts(serving: Serving, monkeypatch: pytest.
         """
         select
             count(*) as accounts,
-            coalesce(sum(arr) filter (where health_band = 'poor'), 0) as arr_at_risk,
-            sum(arr * health_score) filter (where health_score is not null)
-                / sum(arr) filter (where health_score is not null) as weighted
+            coalesce(sum(arr) filter (where effective_health_band = 'poor'), 0) as arr_at_risk,
+            sum(arr * effective_health_score) filter (where effective_health_score is not null)
+                / sum(arr) filter (where effective_health_score is not null) as weighted
         from marts.fct_account_health_daily where as_of_date = ?
         """,
         [day],
@@ -137,8 +151,10 @@ def test_overview_figures_equal_the_marts(serving: Serving, monkeypatch: pytest.
     assert metric(at, "Customer accounts").value == f"{int(expected['accounts']):,}"
     assert metric(at, "ARR at risk (poor health)").value == ui.money(expected["arr_at_risk"])
     assert metric(at, "ARR-weighted health score").value == ui.score(expected["weighted"])
+    # The overview counts the effective bands (segment mart `all`: CSM overrides applied).
     bands = serving.sql(
-        "select health_band, count(*) as n from marts.fct_account_health_daily where as_of_date = ? group by 1",
+        "select effective_health_band as health_band, count(*) as n from marts.fct_account_health_daily "
+        "where as_of_date = ? group by 1",
         [day],
     )
     counts = dict(zip(bands["health_band"], bands["n"], strict=True))
@@ -207,7 +223,7 @@ def test_account_page_equals_the_marts(serving: Serving, monkeypatch: pytest.Mon
         "where account_id = ? and as_of_date = ?",
         [account["account_id"], day],
     ).set_index("indicator_id")
-    shown = at.dataframe[0].value.set_index("indicator_id")
+    shown = next(d.value for d in at.dataframe if "indicator_id" in d.value.columns).set_index("indicator_id")
     assert sorted(shown.index) == sorted(indicators.index)
     for indicator, row in indicators.iterrows():
         assert shown.at[indicator, "indicator_score"] == pytest.approx(row["indicator_score"], nan_ok=True)
@@ -253,6 +269,105 @@ def test_hierarchy_walks_down_with_both_methods(serving: Serving, monkeypatch: p
     assert at.session_state["hierarchy_path"] == [root]
 
 
+def test_quadrant_page_counts_the_marts(serving: Serving, monkeypatch: pytest.MonkeyPatch):
+    at = app_test(monkeypatch, serving.path)
+    at.switch_page("views/quadrant.py").run()
+    assert_clean(at, "quadrant")
+    expected = serving.sql(
+        "select q.quadrant_label, q.recommended_play, count(h.account_id) as n "
+        "from marts.dim_health_quadrant as q left join marts.fct_account_health_daily as h "
+        "on h.health_quadrant = q.health_quadrant and h.as_of_date = ? group by all",
+        [serving.end_date],
+    )
+    assert int(expected["n"].sum()) > 20, "the test dataset places accounts in the quadrants"
+    plays = [
+        m.value.removeprefix("Play: **").removesuffix("**")
+        for m in at.markdown
+        if m.value.startswith("Play: ")
+    ]
+    assert sorted(plays) == sorted(expected["recommended_play"])
+    captions = " | ".join(c.value for c in at.caption)
+    for row in expected.itertuples(index=False):
+        assert f"{int(row.n)} · " in captions, (row, captions)
+    listed = at.dataframe[0].value
+    first = at.selectbox(key="quadrant_pick").value
+    count = serving.sql(
+        "select count(*) as n from marts.fct_account_health_daily where as_of_date = ? and health_quadrant = ?",
+        [serving.end_date, first],
+    ).iloc[0]["n"]
+    assert len(listed) == count
+
+
+def override_account(serving: Serving) -> pd.Series:
+    found = serving.sql(
+        """
+        select h.account_id, h.health_score, h.health_band, h.effective_health_band, o.override_reason,
+            o.created_by_user_id, o.effective_end_date
+        from marts.fct_account_health_daily as h
+        inner join marts.dim_health_override as o on h.override_id = o.override_id
+        where h.as_of_date = ?
+        order by (h.effective_health_band <> h.health_band) desc, h.arr desc, h.account_id
+        limit 1
+        """,
+        [serving.end_date],
+    )
+    assert not found.empty, "the test dataset has an override applying on its last day"
+    return found.iloc[0]
+
+
+def test_account_page_shows_the_override_beside_the_computed_score(
+    serving: Serving, monkeypatch: pytest.MonkeyPatch
+):
+    account = override_account(serving)
+    at = app_test(monkeypatch, serving.path)
+    at.query_params["account_id"] = account["account_id"]
+    at.switch_page("views/account.py").run()
+    assert_clean(at, "account with override")
+    text = " ".join(m.value for m in at.markdown)
+    assert account["override_reason"] in text
+    assert account["created_by_user_id"] in text
+    assert f"{pd.Timestamp(account['effective_end_date']):%Y-%m-%d}" in text
+    assert metric(at, "Health score").value == ui.score(account["health_score"])
+    computed = metric(at, "Computed").value
+    assert computed.endswith(str(account["health_band"]).replace("_", " "))
+    effective = metric(at, "Effective (roll-ups, segments, alerts)").value
+    assert effective.endswith(str(account["effective_health_band"]).replace("_", " "))
+    assert any("Play:" in m.value for m in at.markdown), "the quadrant's play"
+
+
+def test_hierarchy_products_equal_the_product_rollup(serving: Serving, monkeypatch: pytest.MonkeyPatch):
+    day = serving.end_date
+    root = serving.sql(
+        "select account_id from marts.fct_hierarchy_health_daily where as_of_date = ? and hierarchy_depth = 0 "
+        "and subtree_account_count > 1 and rollup_method = 'account_count' "
+        "order by subtree_account_count desc, account_id limit 1",
+        [day],
+    ).iloc[0]["account_id"]
+    at = app_test(monkeypatch, serving.path)
+    at.switch_page("views/hierarchy.py").run()
+    at.selectbox(key="hierarchy_root").set_value(root).run()
+    assert_clean(at, "hierarchy products")
+    expected = serving.sql(
+        "select product_id, health_score, member_count from marts.fct_hierarchy_product_health_daily "
+        "where account_id = ? and as_of_date = ? and rollup_method = 'contract_value' order by product_id",
+        [root, day],
+    )
+    assert not expected.empty
+    table = next(d.value for d in at.dataframe if "health_score_arr" in d.value.columns).set_index(
+        "product_id"
+    )
+    assert sorted(table.index) == list(expected["product_id"])
+    for row in expected.itertuples(index=False):
+        assert table.at[row.product_id, "health_score_arr"] == pytest.approx(row.health_score, nan_ok=True)
+    across = next(d.value for d in at.dataframe if "node" in d.value.columns)
+    nodes = serving.sql(
+        "select count(*) as n from marts.fct_hierarchy_product_health_daily where root_account_id = ? "
+        "and as_of_date = ? and product_id = ? and rollup_method = 'account_count'",
+        [root, day, at.selectbox(key="hierarchy_product").value],
+    ).iloc[0]["n"]
+    assert len(across) == nodes
+
+
 def test_alerts_page_counts_open_alerts(serving: Serving, monkeypatch: pytest.MonkeyPatch):
     at = app_test(monkeypatch, serving.path)
     at.switch_page("views/alerts.py").run()
@@ -272,7 +387,7 @@ def test_pages_degrade_without_optional_marts(bare_serving: Serving, monkeypatch
         if page != "views/overview.py":
             at.switch_page(page).run()
         assert_clean(at, page)
-        if page in ("views/hierarchy.py", "views/alerts.py"):
+        if page in ("views/hierarchy.py", "views/alerts.py", "views/quadrant.py"):
             assert any("not available in this publication" in i.value for i in at.info), page
 
 
@@ -367,7 +482,8 @@ def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_p
     text = state["text"]
     assert "Customer health overview" in text
     bands = serving.sql(
-        "select health_band, count(*) as n from marts.fct_account_health_daily where as_of_date = ? group by 1",
+        "select effective_health_band as health_band, count(*) as n from marts.fct_account_health_daily "
+        "where as_of_date = ? group by 1",
         [serving.end_date],
     )
     counts = dict(zip(bands["health_band"], bands["n"], strict=True))
@@ -376,3 +492,47 @@ def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_p
     assert png.startswith(b"\x89PNG") and len(png) > 20_000, "blank or tiny screenshot"
     screenshot = keep_screenshot(png, "overview.png", tmp_path)
     print(f"overview loaded in {load_seconds:.2f}s; screenshot: {screenshot}")
+
+
+def wait_for_page(devtools: object, url: str, needle: str, charts: int) -> dict:
+    devtools.call("Page.navigate", url=url)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + BROWSER_TIMEOUT
+    while True:
+        state = json.loads(devtools.evaluate(PAGE_STATE))  # type: ignore[attr-defined]
+        assert not state["exceptions"], state["exceptions"]
+        assert not state["errors"], state["errors"]
+        drawn = [c for c in state["charts"] if c[0] > 0 and c[1] > 0]
+        if needle in state["text"] and len(drawn) >= charts and not state["running"]:
+            return state
+        assert time.monotonic() < deadline, f"{url} did not finish loading: {state['text'][:2000]}"
+        time.sleep(0.25)  # polling the page until it has rendered
+
+
+def test_round_two_pages_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):
+    """Screenshots: the hierarchy explorer with its products, the relationship x impact chart,
+    and an account with a CSM override."""
+    root = serving.sql(
+        "select account_id from marts.fct_hierarchy_health_daily where as_of_date = ? and hierarchy_depth = 0 "
+        "and subtree_account_count > 1 and rollup_method = 'account_count' "
+        "order by subtree_account_count desc, account_id limit 1",
+        [serving.end_date],
+    ).iloc[0]["account_id"]
+    account = override_account(serving)
+    pages = [
+        ("hierarchy_products.png", f"/hierarchy?account_id={root}", "A product across the enterprise", 3),
+        ("relationship_impact.png", "/quadrant", "Plays", 1),
+        (
+            "account_override.png",
+            f"/account?account_id={account['account_id']}",
+            account["override_reason"],
+            2,
+        ),
+    ]
+    with browser(tmp_path, height=2400) as devtools:
+        for name, path, needle, charts in pages:
+            state = wait_for_page(devtools, running_app + path, needle, charts)
+            png = devtools.screenshot(1400)
+            assert png.startswith(b"\x89PNG") and len(png) > 20_000, f"{name}: blank or tiny screenshot"
+            print(f"{name}: {keep_screenshot(png, name, tmp_path)}")
+            if name == "account_override.png":
+                assert account["created_by_user_id"] in state["text"]

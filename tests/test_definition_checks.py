@@ -82,6 +82,22 @@ def test_every_error_class_is_reported_with_its_row(tmp_path):
     # Duplicate rules (same conditions under two priorities).
     with open(seeds / "health_profile_rules.csv", "a") as handle:
         handle.write("70,digital_smb,smb,*,*,*\n")
+    # Round 2: a product rule naming no profile and no catch-all left; a threshold out of
+    # range; a dimension indicator that does not exist.
+    edit_csv(
+        seeds / "product_profile_rules.csv",
+        lambda rows: set_field(rows, {"priority": "10"}, profile_id="nope", product_id="prod_core"),
+    )
+    edit_csv(
+        seeds / "health_dimensions.csv",
+        lambda rows: set_field(rows, {"dimension": "impact"}, strong_threshold="150"),
+    )
+    edit_csv(
+        seeds / "health_dimension_indicators.csv",
+        lambda rows: set_field(
+            rows, {"dimension": "relationship", "indicator_id": "nps"}, indicator_id="vibes"
+        ),
+    )
 
     result = build_definitions(project, tmp_path)
     assert result.returncode != 0
@@ -96,6 +112,10 @@ def test_every_error_class_is_reported_with_its_row(tmp_path):
         "health_profiles (profile_id=mid_market): band thresholds out of order",
         "health_profiles (profile_id=vip): profile has no indicators",
         "health_profile_rules (customer_tier=smb, lifecycle_stage=*, support_package=*, region=*): duplicate rule",
+        "product_profile_rules (priority=10): unknown profile_id nope",
+        "product_profile_rules (product_id=*, customer_tier=*): no catch-all rule",
+        "health_dimensions (dimension=impact): strong_threshold must lie within 0-100",
+        "health_dimension_indicators (dimension=relationship, indicator_id=vibes): unknown indicator vibes",
     ]
     missing = [line for line in expected if line not in output]
     assert not missing, f"not reported: {missing}\n{output[-4000:]}"

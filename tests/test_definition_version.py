@@ -138,6 +138,9 @@ def test_the_definition_seeds_are_the_ones_declared_in_their_yaml_meta():
         "health_profiles": "scoring",
         "hierarchy_band_rules": "scoring",
         "product_features": "indicators",
+        "product_profile_rules": "scoring",
+        "health_dimensions": "scoring",
+        "health_dimension_indicators": "scoring",
     }
 
 

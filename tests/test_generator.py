@@ -63,13 +63,18 @@ CONTRACT = {
                        ("_loaded_at", TS)],
     "survey.nps_response": [("id", V), ("email", V), ("score", I_), ("comment", V),
                             ("created_at", TS), ("_loaded_at", TS)],
+    "crm.health_override__c": [("id", V), ("account__c", V), ("health_band__c", V),
+                               ("health_score__c", "DOUBLE"), ("reason__c", V),
+                               ("created_by_id", V), ("start_date__c", D_),
+                               ("end_date__c", D_), ("is_deleted", B), ("_loaded_at", TS)],
 }  # fmt: skip
 
 BAD_KINDS = {
     "duplicate_older", "duplicate_newer", "soft_deleted", "null_key", "orphan",
     "hierarchy_cycle", "self_parent", "missing_parent", "nps_out_of_range",
     "nonpositive_amount", "future_timestamp", "null_timestamp", "malformed_metadata",
-    "missing_metadata", "unknown_user",
+    "missing_metadata", "unknown_user", "unknown_band", "score_out_of_range",
+    "end_before_start",
 }  # fmt: skip
 
 SMALL = {"accounts": 60, "days": 120, "seed": 11, "end_date": END}
@@ -133,7 +138,7 @@ def test_deterministic_whatever_the_thread_count(dirty, tmp_path):
     again = tmp_path / "again.duckdb"
     _gen(again, bad_rows_rate=0.05, threads=1)
     tables = [*CONTRACT, "_demo.account_truth", "_demo.planted_bad_rows",
-              "_demo.generation_params"]  # fmt: skip
+              "_demo.generation_params", "_demo.product_truth"]  # fmt: skip
     with _con(path) as a, _con(again) as b:
         for table in tables:
             assert _content_hash(a, table) == _content_hash(b, table), table
@@ -217,6 +222,19 @@ def test_planted_kinds_look_like_their_kind(dirty):
             ).fetchone()[0]
             == 0
         )
+        # invalid overrides carry their problem and nothing else (not withdrawn)
+        assert con.execute(
+            f"SELECT bool_and(lower(trim(coalesce(health_band__c, ''))) NOT IN ('good', 'average', 'poor')) "
+            f"FROM crm.health_override__c WHERE id IN {ids('crm.health_override__c', 'unknown_band')}"
+        ).fetchone()[0]
+        assert con.execute(
+            f"SELECT bool_and(health_score__c NOT BETWEEN 0 AND 100 AND NOT is_deleted) "
+            f"FROM crm.health_override__c WHERE id IN {ids('crm.health_override__c', 'score_out_of_range')}"
+        ).fetchone()[0]
+        assert con.execute(
+            f"SELECT bool_and(end_date__c < start_date__c) FROM crm.health_override__c "
+            f"WHERE id IN {ids('crm.health_override__c', 'end_before_start')}"
+        ).fetchone()[0]
         # children below the broken nodes keep their links
         assert con.execute(f"SELECT count(*) FROM crm.account WHERE parent_id IN "
                            f"{ids('crm.account', 'self_parent')} AND parent_id <> id"
@@ -386,6 +404,60 @@ def test_churn_is_preceded_by_fewer_active_users(book):
     stats = {fate: (n, share) for fate, n, share in rows}
     assert stats["churn"][0] >= 5 and stats["renewal"][0] >= 20
     assert stats["churn"][1] < 0.85 * stats["renewal"][1]
+
+
+def test_overrides_tell_their_stories(book):
+    """The CSM overrides landed: expired, open-ended, withdrawn (deleted), overlapping (two
+    starts), two starting the same day, one ending within a week; authors are the accounts'
+    CSMs (CRM user ids), reasons are business text."""
+    end = END
+    with _con(book) as con:
+        rows = con.execute(
+            "SELECT o.id, o.account__c, o.start_date__c, o.end_date__c, o.is_deleted, o.created_by_id, "
+            "a.owner_id, o.reason__c FROM crm.health_override__c o JOIN crm.account a ON a.id = o.account__c"
+        ).fetchall()
+    assert 20 <= len(rows) <= 40  # a few: one set per 100 accounts
+    assert any(e is not None and e < end for _, _, _, e, *_ in rows), "an expired override"
+    assert any(e is None for _, _, _, e, *_ in rows), "an open-ended override"
+    assert any(row[4] for row in rows), "a withdrawn (deleted) override"
+    assert any(e is not None and end < e <= end + dt.timedelta(days=7) for _, _, _, e, *_ in rows)
+    by_account: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_account.setdefault(row[1], []).append(row)
+    pairs = [sorted(r[2] for r in group) for group in by_account.values() if len(group) == 2]
+    assert any(a < b for a, b in pairs), "overlapping overrides with different starts"
+    assert any(a == b for a, b in pairs), "two overrides starting the same day"
+    assert all(author == owner for *_, author, owner, _ in rows)
+    assert not any("@" in reason for *_, reason in rows)
+
+
+def test_module_abandonment_is_planted(book):
+    """Planted product-level signal: an add-on module whose share of the account's events falls
+    to a trickle after its fade, while the account keeps using the product."""
+    with _con(book) as con:
+        rows = con.execute(
+            """WITH truth AS (SELECT * FROM _demo.product_truth),
+               ev AS (SELECT u.account_id, t.product_id, t.timestamp::DATE AS day
+                      FROM product.tracks t JOIN product.users u ON u.id = t.user_id
+                      WHERE t.product_id IS NOT NULL)
+               SELECT truth.account_id, truth.product_id,
+                   count(*) FILTER (WHERE ev.day < truth.signal_start_date
+                                    AND ev.day >= truth.signal_start_date - 30
+                                    AND ev.product_id = truth.product_id)
+                   / greatest(1, count(*) FILTER (WHERE ev.day < truth.signal_start_date
+                                                  AND ev.day >= truth.signal_start_date - 30)) AS before,
+                   count(*) FILTER (WHERE ev.day > ? - 30 AND ev.product_id = truth.product_id)
+                   / greatest(1, count(*) FILTER (WHERE ev.day > ? - 30)) AS after,
+                   count(*) FILTER (WHERE ev.day > ? - 30) AS events_after
+               FROM truth JOIN ev ON ev.account_id = truth.account_id
+               GROUP BY ALL""",
+            [END, END, END],
+        ).fetchall()
+    assert len(rows) >= 3
+    for account, product, before, after, events_after in rows:
+        assert product != "prod_core"
+        assert events_after > 20, account  # the account itself keeps using the product
+        assert after < 0.25 * before, (account, product, before, after)
 
 
 def test_cli(tmp_path, capsys):

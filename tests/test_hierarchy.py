@@ -3,21 +3,24 @@
 A temporary DuckDB file gets a fixture `crm.account` (depth-8 chain, a 1 x 500 fan-out,
 a forest of small trees, a 3-cycle, a self-parent, an orphan, a deleted parent,
 re-delivered rows) and fixture tables in place of the scoring models the roll-up reads
-(int_account_health_scores, fct_account_health_daily, int_health_definition_version:
-zero-ARR members, insufficient_data members, a subtree without any scored member).
+(int_account_health_scores_overridden over int_account_health_scores, with the effective
+values equal to the computed ones here - tests/test_overrides.py covers overrides -,
+int_account_health_dimensions_daily, fct_account_health_daily,
+int_health_definition_version: zero-ARR members, insufficient_data members, a subtree
+without any scored member, members without dimension scores).
 The real dbt CLI then builds only the hierarchy models on them. The checks:
 
 - both closure variants (recursive CTE, unrolled self-joins) give the same rows;
 - links, issues and the current hierarchy follow the contract's rules;
 - fct_hierarchy_health_daily equals a plain-Python reading of the roll-up semantics for
   every node, day and method (shares, scores, band by the seed, 30-day change and
-  top_reasons), first with the current CRM hierarchy, then with a snapshot history
+  top_reasons, the relationship and impact means and the quadrant), first with the
+  current CRM hierarchy, then with a snapshot history
   (point in time: current CRM before the first snapshot, snapshot versions after).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import random
@@ -29,15 +32,24 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PROJECT_DIR, run_dbt, window_vars
+from conftest import run_dbt, window_vars
+from reference.hierarchy import (
+    BANDS,
+    METHODS,
+    clean_links,
+    node_band,
+    quadrant,
+    read_band_rules,
+    read_dimension_thresholds,
+    subtrees,
+    weighted_mean,
+)
 
 WINDOW_START = dt.date(2026, 11, 1)
 WINDOW_END = dt.date(2026, 11, 5)
 CHANGE_DAYS = 30
 SPAN_START = WINDOW_START - dt.timedelta(days=CHANGE_DAYS)
 LOADED_AT = dt.datetime(2026, 10, 1, 6, 0)
-BANDS = ("good", "average", "poor")
-METHODS = ("account_count", "contract_value")
 FIXED_ACCOUNT_REASONS = ("no material change", "no score 30 days earlier")
 TOLERANCE = 1e-9
 RAW_ACCOUNT_COLUMNS = [
@@ -57,6 +69,7 @@ RAW_ACCOUNT_COLUMNS = [
 SCORE_COLUMNS = ["account_id", "as_of_date", "health_score", "health_band", "arr"]
 
 HIERARCHY_MODELS = [
+    "health_dimensions",
     "base_crm__accounts",
     "stg_crm__accounts",
     "int_accounts_snapshot_source",
@@ -171,6 +184,22 @@ def fixture_scores(accounts: list[Account]) -> list[tuple]:
     return rows
 
 
+def fixture_dimensions(scores: list[tuple]) -> dict[tuple, tuple]:
+    """(account, day) -> (relationship, impact) scores, some missing, a few exactly on a
+    threshold (60), for the int_account_health_dimensions_daily stand-in."""
+    rng = random.Random(16)
+    dimensions = {}
+    for account_id, day, *_ in scores:
+        values = []
+        for _ in range(2):
+            draw = rng.random()
+            values.append(None if draw < 0.1 else 60.0 if draw < 0.15 else rng.uniform(0, 100))
+        if rng.random() < 0.05:
+            continue  # no row at all
+        dimensions[(account_id, day)] = tuple(values)
+    return dimensions
+
+
 def fixture_account_reasons(scores: list[tuple]) -> list[tuple]:
     rng = random.Random(7)
     texts = [
@@ -187,10 +216,11 @@ def fixture_account_reasons(scores: list[tuple]) -> list[tuple]:
     ]
 
 
-def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict]:
+def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict, dict]:
     accounts = fixture_accounts()
     scores = fixture_scores(accounts)
     reasons = fixture_account_reasons(scores)
+    dimensions = fixture_dimensions(scores)
     con = duckdb.connect(str(path))
     con.execute("create schema crm")
     con.execute(
@@ -242,6 +272,22 @@ def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict]:
         "as_of_date date, health_score double, health_band varchar, arr double)"
     )
     insert_rows(con, "intermediate.int_account_health_scores", SCORE_COLUMNS, scores)
+    # No override here: the effective values are the computed ones.
+    con.execute(
+        "create view intermediate.int_account_health_scores_overridden as select *, "
+        "cast(null as varchar) as override_id, health_score as effective_health_score, "
+        "health_band as effective_health_band from intermediate.int_account_health_scores"
+    )
+    con.execute(
+        "create table intermediate.int_account_health_dimensions_daily (account_id varchar, "
+        "as_of_date date, dimension_relationship_score double, dimension_impact_score double)"
+    )
+    insert_rows(
+        con,
+        "intermediate.int_account_health_dimensions_daily",
+        ["account_id", "as_of_date", "dimension_relationship_score", "dimension_impact_score"],
+        [(a, d, r, i) for (a, d), (r, i) in dimensions.items()],
+    )
     con.execute(
         "create table marts.fct_account_health_daily "
         "(account_id varchar, as_of_date date, top_reasons varchar)"
@@ -258,76 +304,11 @@ def write_fixture(path: Path) -> tuple[list[Account], list[tuple], dict]:
         "from intermediate.int_account_health_scores"
     )
     con.close()
-    return accounts, scores, {(a, d): text for a, d, text in reasons}
+    return accounts, scores, {(a, d): text for a, d, text in reasons}, dimensions
 
 
 # --------------------------------------------------------------------------------------
 # Reference implementation of the contract's hierarchy semantics
-
-
-def clean_links(parents: dict[str, str | None]) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Effective parent per usable account, and the issue of every ignored link."""
-    issues: dict[str, str] = {}
-    candidate: dict[str, str | None] = {}
-    for node, parent in parents.items():
-        if parent is None:
-            candidate[node] = None
-        elif parent == node:
-            issues[node] = "self_parent"
-            candidate[node] = None
-        elif parent not in parents:
-            issues[node] = "missing_parent"
-            candidate[node] = None
-        else:
-            candidate[node] = parent
-    for node in parents:
-        seen = {node}
-        current = candidate[node]
-        while current is not None and current not in seen:
-            seen.add(current)
-            current = candidate[current]
-        if current == node:
-            issues[node] = "cycle"
-    effective = {node: (None if node in issues else candidate[node]) for node in parents}
-    return effective, issues
-
-
-def subtrees(effective: dict[str, str | None]) -> dict[str, list[str]]:
-    result: dict[str, list[str]] = defaultdict(list)
-    for node in effective:
-        current: str | None = node
-        while current is not None:
-            result[current].append(node)
-            current = effective[current]
-    return result
-
-
-def read_band_rules() -> list[tuple[int, str, list[tuple[str, str, float]]]]:
-    with open(PROJECT_DIR / "seeds" / "definitions" / "hierarchy_band_rules.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    rules: dict[int, tuple[str, list]] = {}
-    for row in rows:
-        band, conditions = rules.setdefault(int(row["rule_priority"]), (row["health_band"], []))
-        if row["share_name"]:
-            conditions.append((row["share_name"], row["comparison"], float(row["threshold"])))
-    return [(priority, *rules[priority]) for priority in sorted(rules)]
-
-
-COMPARE = {
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-}
-
-
-def node_band(figures: dict, rules) -> str | None:
-    if not figures["total_weight"] > 0:
-        return "insufficient_data"
-    for _, band, conditions in rules:
-        if all(COMPARE[op](round(figures[share], 9), limit) for share, op, limit in conditions):
-            return band
-    return None
 
 
 def whole(value: float) -> str:
@@ -352,14 +333,21 @@ def member_text(name: str, now: float | None, before: float | None, reason: str 
 
 
 def reference_rollup(
-    hierarchy_on, scores: list[tuple], account_reasons: dict, names: dict[str, str]
+    hierarchy_on,
+    scores: list[tuple],
+    account_reasons: dict,
+    names: dict[str, str],
+    dimensions: dict[tuple, tuple] | None = None,
 ) -> dict[tuple, dict]:
     """Expected mart rows keyed by (account_id, as_of_date, rollup_method).
 
     hierarchy_on(day) gives the {account: crm parent} of the accounts in the hierarchy on
-    that day.
+    that day. `scores` are (account, day, score, band, arr): the effective values the
+    roll-up reads. With `dimensions` ({(account, day): (relationship, impact)}) the
+    dimension means and the quadrant are expected too.
     """
     rules = read_band_rules()
+    thresholds = read_dimension_thresholds()
     scored = {(a, d): (s, b, arr) for a, d, s, b, arr in scores}
 
     def figures(day: dt.date, method: str) -> dict[str, dict]:
@@ -383,6 +371,10 @@ def reference_rollup(
             else:
                 for key in ("good_share", "average_share", "poor_share", "health_score", "worst_score"):
                     item[key] = None
+            if dimensions is not None:
+                dims = [(dimensions.get((account, day), (None, None)), w) for account, _, _, w in members]
+                item["dimension_relationship_score"] = weighted_mean([(d[0], w) for d, w in dims])
+                item["dimension_impact_score"] = weighted_mean([(d[1], w) for d, w in dims])
             result[node] = item
         return result
 
@@ -397,6 +389,10 @@ def reference_rollup(
                 before = before_figures.get(node)
                 row = {key: now[key] for key in now if key != "members"}
                 row["health_band"] = node_band(now, rules)
+                if dimensions is not None:
+                    row["health_quadrant"] = quadrant(
+                        now["dimension_relationship_score"], now["dimension_impact_score"], thresholds
+                    )
                 has_before = before is not None and before["total_weight"] > 0
                 row["score_change_30d"] = (
                     now["health_score"] - before["health_score"]
@@ -450,6 +446,7 @@ class Built:
     accounts: list[Account]
     scores: list[tuple]
     account_reasons: dict
+    dimensions: dict
 
 
 def current_parents(accounts: list[Account]) -> dict[str, str | None]:
@@ -477,8 +474,8 @@ def build(built: Built, select: list[str], exclude: tuple[str, ...] = (), **extr
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     work = tmp_path_factory.mktemp("hierarchy")
     path = work / "hierarchy.duckdb"
-    accounts, scores, account_reasons = write_fixture(path)
-    result = Built(work, path, accounts, scores, account_reasons)
+    accounts, scores, account_reasons, dimensions = write_fixture(path)
+    result = Built(work, path, accounts, scores, account_reasons, dimensions)
     # The unrolled closure here, the recursive one (the default) in the history build:
     # both are checked against the reference, and against each other row for row.
     build(result, HIERARCHY_MODELS, hierarchy_closure_method="unrolled")
@@ -499,7 +496,8 @@ def mart_rows(path: Path) -> dict[tuple, dict]:
         cursor = con.execute(
             "select account_id, as_of_date, rollup_method, member_count, total_weight, "
             "good_share, average_share, poor_share, health_score, worst_score, health_band, "
-            "score_change_30d, top_reasons from marts.fct_hierarchy_health_daily"
+            "score_change_30d, top_reasons, dimension_relationship_score, dimension_impact_score, "
+            "health_quadrant from marts.fct_hierarchy_health_daily"
         )
         columns = [c[0] for c in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -590,9 +588,19 @@ def test_rollup_matches_reference_with_current_hierarchy(built: Built):
     parents = current_parents(built.accounts)
     parents["dup"] = "r3"
     names = {a.account_id: account_name(a.account_id) for a in built.accounts}
-    expected = reference_rollup(lambda day: parents, built.scores, built.account_reasons, names)
+    expected = reference_rollup(
+        lambda day: parents, built.scores, built.account_reasons, names, built.dimensions
+    )
     actual = mart_rows(built.path)
     assert_matches_reference(actual, expected)
+    quadrants = {r["health_quadrant"] for r in actual.values()}
+    assert quadrants >= {
+        None,
+        "strong_relationship_high_impact",
+        "weak_relationship_high_impact",
+        "strong_relationship_low_impact",
+        "weak_relationship_low_impact",
+    }
     # The fixture exercises what it claims to.
     assert any(r["total_weight"] == 0 and r["member_count"] > 0 for r in actual.values())
     assert actual[("empty", WINDOW_START, "account_count")]["health_band"] == "insufficient_data"
@@ -657,6 +665,7 @@ def history(built: Built) -> Built:
         built.accounts,
         built.scores + [("unit_x", d, 20.0, "poor", 5000.0) for a, d, *_ in built.scores if a == "r4"],
         built.account_reasons,
+        built.dimensions,
     )
     result.work.mkdir()
     shutil.copyfile(built.path, result.path)
@@ -702,7 +711,9 @@ def test_rollup_uses_the_hierarchy_valid_each_day(history: Built):
 
     names = {a.account_id: account_name(a.account_id) for a in history.accounts}
     names["unit_x"] = "unit_x"  # not in the CRM any more: named by its id
-    expected = reference_rollup(hierarchy_on, history.scores, history.account_reasons, names)
+    expected = reference_rollup(
+        hierarchy_on, history.scores, history.account_reasons, names, history.dimensions
+    )
     actual = mart_rows(path)
     assert_matches_reference(actual, expected)
     assert any("unit_x no longer counts" in r["top_reasons"] for r in actual.values())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from customer_health.reports.health_detail import health_detail
 from customer_health.reports.insights import health_insights
 from customer_health.reports.tables import text_table
 from customer_health.warehouse import table_exists
@@ -46,6 +47,7 @@ def render(duckdb_path: Path) -> str:
             parts.append(text_table(["table", "reason", "records"], rejected))
         if table_exists(con, "marts", "fct_account_health_daily"):
             parts.append("\n" + health_insights(con))
+            parts.append(health_detail(con))
             if table_exists(con, "_demo", "account_truth"):
                 parts.append(_planted_signal_check(con))
         return "\n".join(parts)

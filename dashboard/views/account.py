@@ -1,4 +1,5 @@
-"""Account: pillar and indicator breakdown, reasons, alerts, score history with definition changes."""
+"""Account: pillar and indicator breakdown, reasons, CSM override and relationship x impact play,
+product modules, alerts, score history with definition changes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 import streamlit as st
-from health_dashboard import charts, data, ui
+from health_dashboard import charts, data, panels, ui
 
 ACCOUNT_KEY = "account_id"
 SEARCH_KEY = "account_search"
@@ -127,6 +128,13 @@ kpis[3].metric("Data coverage", ui.percent(row["coverage"], 0))
 kpis[4].metric("Definition", str(row["definition_version"])[:8], help=str(row["definition_version"]))
 st.markdown(ui.band_badge(row["health_band"]))
 
+side_left, side_right = st.columns(2)
+with side_left:
+    panels.override_panel(row, account_id)
+    panels.override_history(account_id)
+with side_right:
+    panels.quadrant_panel(row)
+
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Why it moved (30 days)")
@@ -220,6 +228,8 @@ with right:
                 "status": "Data",
             },
         )
+
+panels.product_table(account_id, day)
 
 st.subheader("Score history")
 history = data.query(

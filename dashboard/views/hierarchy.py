@@ -1,4 +1,5 @@
-"""Hierarchy explorer: pick an enterprise, walk down its tree, both roll-up methods side by side."""
+"""Hierarchy explorer: pick an enterprise, walk down its tree, both roll-up methods side by side,
+the product modules under each node and each module across the enterprise."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 import streamlit as st
-from health_dashboard import charts, data, ui
+from health_dashboard import charts, data, products, ui
 
 PATH_KEY = "hierarchy_path"
 ROOT_KEY = "hierarchy_root"
@@ -224,6 +225,13 @@ st.altair_chart(
     ),
     width="stretch",
 )
+
+if data.has_table(products.MART):
+    products.products_under_node(day, node_id, path_names.get(node_id, node_id))
+    root_id = str(first["root_account_id"])
+    products.product_across_enterprise(day, root_id, data.account_names([root_id]).get(root_id, root_id))
+else:
+    ui.optional_mart_missing(products.MART, "Product-level health")
 
 child_ids = children(node_id)
 if child_ids is None:

@@ -2,7 +2,8 @@
     one of usable (`model`, the table's usable model), soft-deleted (`is_deleted` in its
     base model) or set aside (dq_rejected_rows), and nothing else appears there; every
     raw row whose key is null is soft-deleted or set aside. The base model, key column
-    and source come from the registry (macros/staging_tables.sql).
+    and source come from the registry (macros/staging_tables.sql); an optional raw table
+    that was never landed counts as empty (optional_source()).
 
     One failing row per problem, so a lost key and a key counted twice cannot cancel out:
     `lost` (a raw key in none of the three), `counted_twice` (in more than one, or twice
@@ -16,13 +17,13 @@ with
 
 raw_keys as (
     select distinct cast({{ source_key }} as {{ dbt.type_string() }}) as record_id
-    from {{ source(source_name, table_name) }}
+    from {{ optional_source(source_name, table_name) }}
     where {{ source_key }} is not null
 ),
 
 raw_null_keys as (
     select count(*) as row_count
-    from {{ source(source_name, table_name) }}
+    from {{ optional_source(source_name, table_name) }}
     where {{ source_key }} is null
 ),
 

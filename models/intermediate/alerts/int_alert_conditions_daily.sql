@@ -1,7 +1,9 @@
 -- One row per customer account, scored day and alert type whose rule (seed alert_rules)
 -- holds on that day, with the rule's metric and a CSM-readable detail. Built from the
 -- whole score history (fct_account_health_daily, fct_indicator_scores_daily) on every
--- run; fct_health_alerts turns consecutive days into alert episodes.
+-- run; fct_health_alerts turns consecutive days into alert episodes. Rules on the health
+-- score and band read the effective values (a CSM override applied, marts contract):
+-- an account a CSM marked good opens no renewal_at_risk alert while the override lasts.
 {#- Numbers as text for the details column: `@` is replaced by the expression. -#}
 {%- set one_decimal = 'cast(round(@, 1) as ' ~ dbt.type_string() ~ ')' -%}
 {%- set two_decimals = 'cast(round(@, 2) as ' ~ dbt.type_string() ~ ')' -%}
@@ -16,13 +18,25 @@ health as (
         health_profile_id,
         definition_version,
         lifecycle_stage,
-        health_score,
-        health_band,
-        health_band_30d_ago,
+        effective_health_score as health_score,
+        effective_health_band as health_band,
+        effective_health_band_30d_ago as health_band_30d_ago,
         engagement_score,
-        score_change_30d,
-        top_reasons
+        effective_score_change_30d as score_change_30d,
+        top_reasons,
+        override_id
     from {{ ref('fct_account_health_daily') }}
+),
+
+health_overrides as (
+    select
+        override_id,
+        health_band,
+        health_score,
+        override_reason,
+        created_by_user_id,
+        effective_end_date
+    from {{ ref('dim_health_override') }}
 ),
 
 indicator_values as (
@@ -175,6 +189,29 @@ stalled_onboarding as (
         and indicator_values.raw_value < rules.threshold
 ),
 
+override_expiring as (
+    select
+        health.account_id,
+        health.as_of_date,
+        rules.alert_type,
+        cast({{ dbt.datediff('health.as_of_date', 'health_overrides.effective_end_date', 'day') }} as {{ type_double() }})
+            as metric_value,
+        {{ dbt.concat([
+            "'CSM override to '", 'health_overrides.health_band',
+            "coalesce(" ~ dbt.concat(["' ('", one_decimal | replace('@', 'health_overrides.health_score'), "')'"]) ~ ", '')",
+            "' by '", "coalesce(health_overrides.created_by_user_id, 'unknown')",
+            "' ends on '", dbt.cast('health_overrides.effective_end_date', dbt.type_string()),
+            "' (in '", dbt.cast(dbt.datediff('health.as_of_date', 'health_overrides.effective_end_date', 'day'), dbt.type_string()),
+            "' days): '", "coalesce(health_overrides.override_reason, 'no reason given')",
+        ]) }} as details
+    from health
+    inner join health_overrides
+        on health.override_id = health_overrides.override_id
+    inner join rules
+        on rules.alert_type = 'override_expiring'
+    where {{ dbt.datediff('health.as_of_date', 'health_overrides.effective_end_date', 'day') }} <= rules.threshold
+),
+
 conditions as (
     select * from health_drop
     union all
@@ -187,6 +224,8 @@ conditions as (
     select * from renewal_at_risk
     union all
     select * from stalled_onboarding
+    union all
+    select * from override_expiring
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- One row per CRM record set aside, with the reason: set aside by staging (a problem
 -- within the record, see the base models) or here, where its link to another table is
--- checked: a contact, opportunity, meeting or success goal whose account is not a usable
--- account is an `orphan_account`. The usable models (int_*_linked) are the staged rows
+-- checked: a contact, opportunity, meeting, success goal or health override whose
+-- account is not a usable account (unknown, deleted or set aside) is an `orphan_account`. The usable models (int_*_linked) are the staged rows
 -- minus these; dq_rejected_rows publishes them.
 with
 
@@ -28,6 +28,11 @@ meetings as (
 
 success_goals as (
     select * from {{ ref('base_crm__success_goals') }}
+    where not is_deleted and rejection_reason is null
+),
+
+health_overrides as (
+    select * from {{ ref('base_crm__health_overrides') }}
     where not is_deleted and rejection_reason is null
 ),
 
@@ -92,6 +97,20 @@ success_goals_checked as (
         on success_goals.account_id = accounts.account_id
 ),
 
+health_overrides_checked as (
+    select
+        'health_override__c' as table_name,
+        health_overrides.record_key,
+        health_overrides.override_id as record_id,
+        case
+            when accounts.account_id is null then 'orphan_account'
+        end as reason,
+        health_overrides.loaded_at
+    from health_overrides
+    left join accounts
+        on health_overrides.account_id = accounts.account_id
+),
+
 unioned as (
     select * from set_aside_by_staging
     union all
@@ -105,6 +124,9 @@ unioned as (
     where reason is not null
     union all
     select * from success_goals_checked
+    where reason is not null
+    union all
+    select * from health_overrides_checked
     where reason is not null
 ),
 

@@ -27,6 +27,18 @@ profile_indicators as (
     select * from {{ ref('health_profile_indicators') }}
 ),
 
+product_rules as (
+    select * from {{ ref('product_profile_rules') }}
+),
+
+dimensions as (
+    select * from {{ ref('health_dimensions') }}
+),
+
+dimension_indicators as (
+    select * from {{ ref('health_dimension_indicators') }}
+),
+
 profile_errors as (
     select
         'health_profiles' as seed_name,
@@ -205,6 +217,116 @@ zero_weight_errors as (
     where weight > 0 and indicator_weight_total <= 0
 ),
 
+product_rule_errors as (
+    select
+        'product_profile_rules' as seed_name,
+        'priority=' || coalesce(cast(product_rules.priority as {{ dbt.type_string() }}), '<null>') as seed_row,
+        case
+            when product_rules.priority is null then 'priority is missing'
+            when profiles.profile_id is null then 'unknown profile_id ' || coalesce(product_rules.profile_id, '<null>')
+            when product_rules.product_id is null or product_rules.customer_tier is null
+                then 'product_id and customer_tier are required (`*` matches anything)'
+        end as message
+    from product_rules
+    left join profiles
+        on product_rules.profile_id = profiles.profile_id
+    union all
+    select
+        'product_profile_rules' as seed_name,
+        'priority=' || cast(priority as {{ dbt.type_string() }}) as seed_row,
+        'duplicate priority' as message
+    from product_rules
+    group by priority
+    having count(*) > 1
+),
+
+-- Every licensed module must be scored: one rule has to match anything.
+product_catch_all_errors as (
+    select
+        'product_profile_rules' as seed_name,
+        'product_id=*, customer_tier=*' as seed_row,
+        'no catch-all rule (product_id = *, customer_tier = *): a licensed module could go unscored' as message
+    from (
+        select count(*) as catch_all_rules
+        from product_rules
+        where product_id = '*' and customer_tier = '*'
+    ) as counted
+    where catch_all_rules = 0
+),
+
+dimension_errors as (
+    select
+        'health_dimensions' as seed_name,
+        'dimension=' || coalesce(dimension, '<null>') as seed_row,
+        case
+            when dimension is null or dimension not in ('relationship', 'impact')
+                then 'unknown dimension ' || coalesce(dimension, '<null>') || ' (relationship or impact)'
+            when strong_threshold is null or strong_threshold < 0 or strong_threshold > 100
+                then 'strong_threshold must lie within 0-100'
+        end as message
+    from dimensions
+    union all
+    select
+        'health_dimensions' as seed_name,
+        'dimension=' || dimension as seed_row,
+        'duplicate dimension' as message
+    from dimensions
+    group by dimension
+    having count(*) > 1
+    union all
+    select
+        'health_dimensions' as seed_name,
+        'dimension=' || expected.dimension as seed_row,
+        'missing row: the quadrant needs both relationship and impact' as message
+    from (
+        select 'relationship' as dimension
+        union all
+        select 'impact' as dimension
+    ) as expected
+    left join dimensions
+        on expected.dimension = dimensions.dimension
+    where dimensions.dimension is null
+),
+
+dimension_indicator_errors as (
+    select
+        'health_dimension_indicators' as seed_name,
+        'dimension=' || coalesce(dimension_indicators.dimension, '<null>')
+            || ', indicator_id=' || coalesce(dimension_indicators.indicator_id, '<null>') as seed_row,
+        case
+            when dimensions.dimension is null
+                then 'unknown dimension ' || coalesce(dimension_indicators.dimension, '<null>')
+            when indicators.indicator_id is null
+                then 'unknown indicator ' || coalesce(dimension_indicators.indicator_id, '<null>')
+            when dimension_indicators.weight is null or dimension_indicators.weight < 0
+                then 'negative or missing weight ' || coalesce(cast(dimension_indicators.weight as {{ dbt.type_string() }}), '<null>')
+        end as message
+    from dimension_indicators
+    left join dimensions
+        on dimension_indicators.dimension = dimensions.dimension
+    left join indicators
+        on dimension_indicators.indicator_id = indicators.indicator_id
+    union all
+    select
+        'health_dimension_indicators' as seed_name,
+        'dimension=' || dimension || ', indicator_id=' || indicator_id as seed_row,
+        'indicator listed more than once for the dimension' as message
+    from dimension_indicators
+    group by dimension, indicator_id
+    having count(*) > 1
+    union all
+    select
+        'health_dimension_indicators' as seed_name,
+        'dimension=' || dimensions.dimension as seed_row,
+        'the dimension has no indicator with a positive weight' as message
+    from dimensions
+    left join dimension_indicators
+        on dimensions.dimension = dimension_indicators.dimension
+        and dimension_indicators.weight > 0
+    group by dimensions.dimension
+    having count(dimension_indicators.indicator_id) = 0
+),
+
 all_errors as (
     select * from profile_errors
     union all select * from default_errors
@@ -216,6 +338,10 @@ all_errors as (
     union all select * from duplicate_indicators
     union all select * from profiles_without_indicators
     union all select * from zero_weight_errors
+    union all select * from product_rule_errors
+    union all select * from product_catch_all_errors
+    union all select * from dimension_errors
+    union all select * from dimension_indicator_errors
 ),
 
 final as (

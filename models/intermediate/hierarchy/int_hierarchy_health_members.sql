@@ -1,7 +1,8 @@
 -- One row per account and compared day (int_hierarchy_rollup_days) where the account's
--- band is good, average or poor: a member of the roll-up of every node above it (and of
--- its own), with its health score, band, ARR (the contract_value weight) and the
--- hierarchy version of the day. insufficient_data accounts are no members.
+-- effective band (a CSM override applied) is good, average or poor: a member of the
+-- roll-up of every node above it (and of its own), with its effective health score and
+-- band, ARR (the contract_value weight), its relationship and impact dimension scores and
+-- the hierarchy version of the day. insufficient_data accounts are no members.
 {{
     config(
         materialized='incremental',
@@ -21,7 +22,12 @@ rollup_days as (
 ),
 
 scores as (
-    select * from {{ ref('int_account_health_scores') }}
+    select * from {{ ref('int_account_health_scores_overridden') }}
+    where {{ in_scoring_span('as_of_date') }}
+),
+
+dimensions as (
+    select * from {{ ref('int_account_health_dimensions_daily') }}
     where {{ in_scoring_span('as_of_date') }}
 ),
 
@@ -30,13 +36,18 @@ final as (
         rollup_days.hierarchy_version_id,
         scores.as_of_date,
         scores.account_id,
-        cast(scores.health_score as {{ type_double() }}) as health_score,
-        scores.health_band,
-        cast(coalesce(scores.arr, 0) as {{ type_double() }}) as arr
+        cast(scores.effective_health_score as {{ type_double() }}) as health_score,
+        scores.effective_health_band as health_band,
+        cast(coalesce(scores.arr, 0) as {{ type_double() }}) as arr,
+        cast(dimensions.dimension_relationship_score as {{ type_double() }}) as dimension_relationship_score,
+        cast(dimensions.dimension_impact_score as {{ type_double() }}) as dimension_impact_score
     from scores
     inner join rollup_days
         on scores.as_of_date = rollup_days.as_of_date
-    where scores.health_band in ('good', 'average', 'poor')
+    left join dimensions
+        on scores.account_id = dimensions.account_id
+        and scores.as_of_date = dimensions.as_of_date
+    where scores.effective_health_band in ('good', 'average', 'poor')
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- One row per account as a node of the hierarchy valid on the day, as_of_date of the
 -- window and roll-up method: the weighted band shares, weighted mean and minimum of the
--- health scores of the members in the node's subtree (hierarchy_rollup), and the node's
+-- health scores of the members in the node's subtree (hierarchy_rollup), the weighted
+-- means of their relationship and impact dimension scores, and the node's
 -- total weight and score score_change_days earlier (by the hierarchy of that day). Nodes
 -- without members have member_count 0, total_weight 0 and null shares and scores.
 {{
@@ -38,7 +39,7 @@ subtree_rollups as (
     {{ hierarchy_rollup(
         'closure',
         'members',
-        measures=['health_score'],
+        measures=['health_score', 'dimension_relationship_score', 'dimension_impact_score'],
         band_column='health_band',
         bands=['good', 'average', 'poor'],
         group_columns=['as_of_date'],
@@ -107,6 +108,8 @@ final as (
         current_figures.poor_share,
         current_figures.health_score_mean as health_score,
         current_figures.health_score_min as worst_score,
+        current_figures.dimension_relationship_score_mean as dimension_relationship_score,
+        current_figures.dimension_impact_score_mean as dimension_impact_score,
         coalesce(prior_figures.total_weight, 0) as prior_total_weight,
         prior_figures.health_score_mean as prior_health_score
     from node_days

@@ -43,6 +43,25 @@ definition as (
     select definition_version from {{ ref('int_health_definition_version') }}
 ),
 
+-- Added columns (marts contract, round 2): the relationship x impact dimensions and
+-- quadrant, and the CSM override applied after scoring with the effective values (on
+-- the day and score_change_days before it).
+overridden as (
+    select
+        account_id,
+        as_of_date,
+        override_id,
+        effective_health_score,
+        effective_health_band
+    from {{ ref('int_account_health_scores_overridden') }}
+    where {{ in_scoring_span('as_of_date') }}
+),
+
+dimensions as (
+    select * from {{ ref('int_account_health_dimensions_daily') }}
+    where {{ in_health_window('as_of_date') }}
+),
+
 current_scores as (
     select * from scores
     where as_of_date >= {{ health_window_start() }}
@@ -128,7 +147,16 @@ final as (
         case
             when prior_scores.account_id is null then 'no score 30 days earlier'
             else coalesce(reasons.top_reasons, 'no material change')
-        end as top_reasons
+        end as top_reasons,
+        dimensions.dimension_relationship_score,
+        dimensions.dimension_impact_score,
+        dimensions.health_quadrant,
+        current_overridden.override_id,
+        current_overridden.effective_health_score,
+        current_overridden.effective_health_band,
+        current_overridden.effective_health_score - prior_overridden.effective_health_score
+            as effective_score_change_30d,
+        prior_overridden.effective_health_band as effective_health_band_30d_ago
     from current_scores
     cross join definition
     left join scores as prior_scores
@@ -138,6 +166,16 @@ final as (
     left join reasons
         on current_scores.account_id = reasons.account_id
         and current_scores.as_of_date = reasons.as_of_date
+    left join dimensions
+        on current_scores.account_id = dimensions.account_id
+        and current_scores.as_of_date = dimensions.as_of_date
+    left join overridden as current_overridden
+        on current_scores.account_id = current_overridden.account_id
+        and current_scores.as_of_date = current_overridden.as_of_date
+    left join overridden as prior_overridden
+        on current_scores.account_id = prior_overridden.account_id
+        and prior_overridden.as_of_date
+            = {{ add_days('current_scores.as_of_date', -var('score_change_days')) }}
 ),
 
 -- Live days (marts contract): when the row was computed and whether its day was still

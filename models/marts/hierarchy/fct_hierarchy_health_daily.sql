@@ -1,8 +1,9 @@
 -- One row per account as a node of the enterprise hierarchy, as_of_date and roll-up
 -- method (account_count, contract_value): the health of the node's whole subtree by the
--- marts contract's roll-up semantics, its band by the seed hierarchy_band_rules, and the
--- members that moved it most over score_change_days (public mart). Incremental over the
--- window vars: a run replaces exactly its days.
+-- marts contract's roll-up semantics (members' effective bands and scores: CSM overrides
+-- applied), its band by the seed hierarchy_band_rules, its relationship x impact
+-- dimensions and quadrant, and the members that moved it most over score_change_days
+-- (public mart). Incremental over the window vars: a run replaces exactly its days.
 {{
     config(
         materialized='incremental',
@@ -13,11 +14,6 @@
         tags=['daily'],
     )
 }}
-
-{%- set shares = ['good_share', 'average_share', 'poor_share'] -%}
-{%- set comparisons = {'>': 'above', '>=': 'at_least', '<': 'below', '<=': 'at_most'} -%}
-{#- Rules the seed hierarchy_band_rules may hold (its data test checks the count). -#}
-{%- set max_band_rules = var('hierarchy_max_band_rules', 8) %}
 
 with
 
@@ -60,52 +56,30 @@ definition as (
     select definition_version from {{ ref('int_health_definition_version') }}
 ),
 
--- The rules pivoted into one row of max_band_rules slots (slot k = the k-th rule by
--- priority): its band and its threshold per share and comparison (null: no condition).
--- Evaluated as one CASE per node row, without joining every node to every rule.
-ranked_rules as (
-    select
-        band_rules.*,
-        dense_rank() over (order by band_rules.rule_priority) as rule_slot
-    from band_rules
-),
-
+-- The rules pivoted into one row of slots (macros/hierarchy.sql), evaluated as one CASE
+-- per node row: the first rule whose conditions all hold; no member or no weight:
+-- insufficient_data.
 rule_slots as (
-    select
-        {%- for slot in range(1, max_band_rules + 1) %}
-        max(case when rule_slot = {{ slot }} then health_band end) as rule_{{ slot }}_band,
-        max(case when rule_slot = {{ slot }} then 1 else 0 end) as rule_{{ slot }}_exists
-        {%- for share in shares %}
-        {%- for comparison, suffix in comparisons.items() %},
-        max(case when rule_slot = {{ slot }} and share_name = '{{ share }}' and comparison = '{{ comparison }}'
-            then cast(threshold as {{ type_double() }}) end) as rule_{{ slot }}_{{ share }}_{{ suffix }}
-        {%- endfor %}
-        {%- endfor %}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
-    from ranked_rules
+    {{ hierarchy_band_rule_slots('band_rules') | indent(4) }}
 ),
 
--- The first rule whose conditions all hold; shares rounded so that float noise never
--- flips a band at a boundary. No member or no weight: insufficient_data.
+thresholds as (
+    {{ health_dimension_thresholds() | indent(4) }}
+),
+
 banded_rollups as (
     select
         rollups.*,
-        case
-            when not rollups.total_weight > 0 then 'insufficient_data'
-            {%- for slot in range(1, max_band_rules + 1) %}
-            when rule_slots.rule_{{ slot }}_exists = 1
-                {%- for share in shares %}
-                {%- for comparison, suffix in comparisons.items() %}
-                and (rule_slots.rule_{{ slot }}_{{ share }}_{{ suffix }} is null
-                    or round(rollups.{{ share }}, 9) {{ comparison }} rule_slots.rule_{{ slot }}_{{ share }}_{{ suffix }})
-                {%- endfor %}
-                {%- endfor %}
-                then rule_slots.rule_{{ slot }}_band
-            {%- endfor %}
-        end as health_band
+        {{ hierarchy_band('rollups', 'rule_slots') | indent(8) }} as health_band,
+        {{ health_quadrant(
+            'rollups.dimension_relationship_score',
+            'rollups.dimension_impact_score',
+            'thresholds.relationship_threshold',
+            'thresholds.impact_threshold',
+        ) | indent(8) }} as health_quadrant
     from rollups
     cross join rule_slots
+    cross join thresholds
 ),
 
 -- "Acme EMEA fell from 72 to 41: license utilization 80% -> 30% (-9 pts)", one text per
@@ -178,7 +152,10 @@ final as (
             else coalesce(reasons.top_reasons, 'no material change')
         end as top_reasons,
         banded_rollups.hierarchy_source,
-        definition.definition_version
+        definition.definition_version,
+        banded_rollups.dimension_relationship_score,
+        banded_rollups.dimension_impact_score,
+        banded_rollups.health_quadrant
     from banded_rollups
     cross join definition
     left join reasons

@@ -19,8 +19,9 @@
 
 with
 
+-- The effective band and score (a CSM override applied, marts contract).
 scores as (
-    select * from {{ ref('int_account_health_scores') }}
+    select * from {{ ref('int_account_health_scores_overridden') }}
     where {{ in_scoring_span('as_of_date') }}
 ),
 
@@ -36,8 +37,8 @@ account_days as (
     select
         scores.account_id,
         scores.as_of_date,
-        scores.health_band,
-        scores.health_score,
+        scores.effective_health_band as health_band,
+        scores.effective_health_score as health_score,
         coalesce(scores.arr, 0) as arr,
         coalesce(scores.customer_tier, 'unknown') as customer_tier,
         coalesce(scores.region, 'unknown') as region,

@@ -1,0 +1,311 @@
+{#- The scoring machinery of the marts contract (steps 2-7), for any scored subject: an
+    account (key account_id) or a product module of an account (keys account_id,
+    product_id). The account models (int_indicator_scores_daily, int_account_health_scores)
+    and the product models (int_product_indicator_scores_daily, int_product_health_scores)
+    call the same two macros, so a product is scored exactly as an account is, by the
+    profile its rules assign (definition seeds, versioned together).
+
+    Both return a complete query (starting with `with`): use it as the body of a CTE.
+    Their own CTEs are prefixed `scoring_`, so the caller's CTE names stay free. -#}
+
+
+{#- health_indicator_scores: one row per subject, day and indicator of the subject's
+    profile: the indicator score (0-100) by the profile's scoring method, the missing
+    policy applied, and the nominal and effective weights (contract steps 2-4 and 6).
+    - subject_days: a relation with key_columns, as_of_date and health_profile_id;
+    - indicator_values: key_columns, as_of_date, indicator_id, raw_value (null: no data).
+    Output: key_columns, as_of_date, indicator_id, health_profile_id, pillar,
+    scoring_method, missing_policy, raw_value, indicator_score, is_missing,
+    indicator_weight, pillar_weight, nominal_weight, effective_weight. -#}
+{% macro health_indicator_scores(subject_days, indicator_values, key_columns=['account_id']) -%}
+    {{ return(adapter.dispatch('health_indicator_scores', 'customer_health')(subject_days, indicator_values, key_columns)) }}
+{%- endmacro %}
+
+{% macro default__health_indicator_scores(subject_days, indicator_values, key_columns) -%}
+    {%- set double_type = type_double() -%}
+with
+
+scoring_profile_indicators as (
+    select * from {{ ref('health_profile_indicators') }}
+),
+
+scoring_pillar_weights as (
+    select * from {{ ref('health_pillar_weights') }}
+),
+
+-- Pillars that count for a profile: those with at least one indicator.
+scoring_profile_pillars as (
+    select
+        scoring_pillar_weights.profile_id,
+        scoring_pillar_weights.pillar,
+        scoring_pillar_weights.weight as pillar_weight,
+        sum(scoring_pillar_weights.weight) over (partition by scoring_pillar_weights.profile_id)
+            as profile_pillar_weight
+    from scoring_pillar_weights
+    where exists (
+        select 1 from scoring_profile_indicators
+        where scoring_profile_indicators.profile_id = scoring_pillar_weights.profile_id
+            and scoring_profile_indicators.pillar = scoring_pillar_weights.pillar
+    )
+),
+
+scoring_definitions as (
+    select
+        scoring_profile_indicators.profile_id,
+        scoring_profile_indicators.indicator_id,
+        scoring_profile_indicators.pillar,
+        scoring_profile_indicators.weight as indicator_weight,
+        scoring_profile_indicators.scoring_method,
+        scoring_profile_indicators.missing_policy,
+        cast(scoring_profile_indicators.poor_value as {{ double_type }}) as poor_value,
+        cast(scoring_profile_indicators.good_value as {{ double_type }}) as good_value,
+        scoring_profile_pillars.pillar_weight,
+        cast(scoring_profile_pillars.pillar_weight as {{ double_type }}) / scoring_profile_pillars.profile_pillar_weight
+            * scoring_profile_indicators.weight
+            / sum(scoring_profile_indicators.weight) over (
+                partition by scoring_profile_indicators.profile_id, scoring_profile_indicators.pillar
+            ) as nominal_weight
+    from scoring_profile_indicators
+    inner join scoring_profile_pillars
+        on scoring_profile_indicators.profile_id = scoring_profile_pillars.profile_id
+        and scoring_profile_indicators.pillar = scoring_profile_pillars.pillar
+),
+
+scoring_scored as (
+    select
+        {%- for key in key_columns %}
+        subject_days.{{ key }},
+        {%- endfor %}
+        subject_days.as_of_date,
+        subject_days.health_profile_id,
+        scoring_definitions.indicator_id,
+        scoring_definitions.pillar,
+        scoring_definitions.scoring_method,
+        scoring_definitions.missing_policy,
+        scoring_definitions.indicator_weight,
+        scoring_definitions.pillar_weight,
+        scoring_definitions.nominal_weight,
+        indicator_values.raw_value,
+        indicator_values.raw_value is null as is_missing,
+        case
+            when indicator_values.raw_value is null then
+                case scoring_definitions.missing_policy when 'neutral' then 50.0 when 'poor' then 0.0 end
+            when scoring_definitions.scoring_method = 'linear' then
+                greatest(0.0, least(100.0,
+                    100.0 * (indicator_values.raw_value - scoring_definitions.poor_value)
+                    / (scoring_definitions.good_value - scoring_definitions.poor_value)
+                ))
+            when scoring_definitions.good_value > scoring_definitions.poor_value
+                and indicator_values.raw_value >= scoring_definitions.good_value then 100.0
+            when scoring_definitions.good_value > scoring_definitions.poor_value
+                and indicator_values.raw_value <= scoring_definitions.poor_value then 0.0
+            when scoring_definitions.good_value < scoring_definitions.poor_value
+                and indicator_values.raw_value <= scoring_definitions.good_value then 100.0
+            when scoring_definitions.good_value < scoring_definitions.poor_value
+                and indicator_values.raw_value >= scoring_definitions.poor_value then 0.0
+            else 50.0
+        end as indicator_score
+    from {{ subject_days }} as subject_days
+    inner join scoring_definitions
+        on subject_days.health_profile_id = scoring_definitions.profile_id
+    left join {{ indicator_values }} as indicator_values
+        on subject_days.as_of_date = indicator_values.as_of_date
+        {%- for key in key_columns %}
+        and subject_days.{{ key }} = indicator_values.{{ key }}
+        {%- endfor %}
+        and scoring_definitions.indicator_id = indicator_values.indicator_id
+),
+
+-- Weight left within each pillar once indicators left out (missing, policy `ignore`)
+-- are removed; a pillar with none left has no score. (Group-bys joined back, not window
+-- sums over the indicator rows: the same figures at a third of the cost on DuckDB.)
+scoring_pillar_weights_in_use as (
+    select
+        {%- for key in key_columns %}
+        {{ key }},
+        {%- endfor %}
+        as_of_date,
+        pillar,
+        max(pillar_weight) as pillar_weight,
+        sum(case when indicator_score is not null then indicator_weight else 0 end) as pillar_weight_in_use
+    from scoring_scored
+    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date, pillar
+),
+
+scoring_pillars_in_use as (
+    select
+        {%- for key in key_columns %}
+        {{ key }},
+        {%- endfor %}
+        as_of_date,
+        sum(pillar_weight) as scored_pillar_weight
+    from scoring_pillar_weights_in_use
+    where pillar_weight_in_use > 0
+    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date
+),
+
+scoring_pillar_totals as (
+    select
+        scoring_scored.*,
+        scoring_pillar_weights_in_use.pillar_weight_in_use
+    from scoring_scored
+    inner join scoring_pillar_weights_in_use
+        on scoring_scored.as_of_date = scoring_pillar_weights_in_use.as_of_date
+        {%- for key in key_columns %}
+        and scoring_scored.{{ key }} = scoring_pillar_weights_in_use.{{ key }}
+        {%- endfor %}
+        and scoring_scored.pillar = scoring_pillar_weights_in_use.pillar
+)
+
+select
+    {%- for key in key_columns %}
+    scoring_pillar_totals.{{ key }},
+    {%- endfor %}
+    scoring_pillar_totals.as_of_date,
+    scoring_pillar_totals.indicator_id,
+    scoring_pillar_totals.health_profile_id,
+    scoring_pillar_totals.pillar,
+    scoring_pillar_totals.scoring_method,
+    scoring_pillar_totals.missing_policy,
+    scoring_pillar_totals.raw_value,
+    scoring_pillar_totals.indicator_score,
+    scoring_pillar_totals.is_missing,
+    scoring_pillar_totals.indicator_weight,
+    scoring_pillar_totals.pillar_weight,
+    scoring_pillar_totals.nominal_weight,
+    case
+        when scoring_pillar_totals.indicator_score is not null
+            and scoring_pillar_totals.pillar_weight_in_use > 0
+            and scoring_pillars_in_use.scored_pillar_weight > 0
+            then cast(scoring_pillar_totals.pillar_weight as {{ double_type }}) / scoring_pillars_in_use.scored_pillar_weight
+                * scoring_pillar_totals.indicator_weight / scoring_pillar_totals.pillar_weight_in_use
+        else 0.0
+    end as effective_weight
+from scoring_pillar_totals
+left join scoring_pillars_in_use
+    on scoring_pillar_totals.as_of_date = scoring_pillars_in_use.as_of_date
+    {%- for key in key_columns %}
+    and scoring_pillar_totals.{{ key }} = scoring_pillars_in_use.{{ key }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- health_scores: one row per subject and day of `subject_days`: pillar scores, health
+    score, coverage and band (contract steps 4-7) from the rows of
+    health_indicator_scores and the subject's profile (seed health_profiles).
+    - indicator_scores: the output of health_indicator_scores (its columns at least
+      key_columns, as_of_date, pillar, indicator_weight, indicator_score,
+      effective_weight, nominal_weight, is_missing);
+    - subject_days: key_columns, as_of_date, health_profile_id and `carry_columns`,
+      passed through after health_profile_id.
+    Output: key_columns, as_of_date, health_profile_id, carry_columns, health_score,
+    engagement_score, outcomes_score, relationship_score, strategic_score, coverage,
+    health_band. -#}
+{% macro health_scores(indicator_scores, subject_days, key_columns=['account_id'], carry_columns=[]) -%}
+    {{ return(adapter.dispatch('health_scores', 'customer_health')(indicator_scores, subject_days, key_columns, carry_columns)) }}
+{%- endmacro %}
+
+{% macro default__health_scores(indicator_scores, subject_days, key_columns, carry_columns) -%}
+with
+
+scoring_profiles as (
+    select * from {{ ref('health_profiles') }}
+),
+
+-- One pass over the indicator rows: per pillar, the pillar's own weighted sums and the
+-- pillar's exact partial sums of the subject-level totals (summed again below).
+scoring_pillar_sums as (
+    select
+        {%- for key in key_columns %}
+        {{ key }},
+        {%- endfor %}
+        as_of_date,
+        pillar,
+        {{ exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end') }}
+        / nullif({{ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') }}, 0)
+            as pillar_score,
+        {{ exact_partial_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score_part,
+        {{ exact_partial_sum('effective_weight') }} as effective_weight_part,
+        {{ exact_partial_sum('case when not is_missing then nominal_weight else 0 end') }} as coverage_part
+    from {{ indicator_scores }}
+    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date, pillar
+),
+
+scoring_totals as (
+    select
+        {%- for key in key_columns %}
+        {{ key }},
+        {%- endfor %}
+        as_of_date,
+        max(case when pillar = 'engagement' then pillar_score end) as engagement_score,
+        max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
+        max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
+        max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
+        {{ exact_to_double('sum(weighted_score_part)') }} as weighted_score,
+        {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
+        -- Rounded so that float noise never flips a band at the min_coverage boundary.
+        round({{ exact_to_double('sum(coverage_part)') }}, 9) as coverage
+    from scoring_pillar_sums
+    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date
+)
+
+select
+    {%- for key in key_columns %}
+    subject_days.{{ key }},
+    {%- endfor %}
+    subject_days.as_of_date,
+    subject_days.health_profile_id,
+    {%- for column in carry_columns %}
+    subject_days.{{ column }},
+    {%- endfor %}
+    case when scoring_totals.effective_weight_total > 0 then scoring_totals.weighted_score end as health_score,
+    scoring_totals.engagement_score,
+    scoring_totals.outcomes_score,
+    scoring_totals.relationship_score,
+    scoring_totals.strategic_score,
+    coalesce(scoring_totals.coverage, 0) as coverage,
+    case
+        when coalesce(scoring_totals.coverage, 0) < scoring_profiles.min_coverage
+            or not scoring_totals.effective_weight_total > 0 then 'insufficient_data'
+        when scoring_totals.weighted_score >= scoring_profiles.good_threshold then 'good'
+        when scoring_totals.weighted_score < scoring_profiles.poor_threshold then 'poor'
+        else 'average'
+    end as health_band
+from {{ subject_days }} as subject_days
+inner join scoring_profiles
+    on subject_days.health_profile_id = scoring_profiles.profile_id
+left join scoring_totals
+    on subject_days.as_of_date = scoring_totals.as_of_date
+    {%- for key in key_columns %}
+    and subject_days.{{ key }} = scoring_totals.{{ key }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- ------------------------------------------------------------------------------
+    Relationship x impact: the quadrant of a pair of dimension scores, by the thresholds
+    of seed health_dimensions (strong / high at or above the threshold; scores rounded to
+    9 decimals first, so that float noise never flips a quadrant at a threshold). Null
+    when either score is null. -#}
+{% macro health_quadrant(relationship_score, impact_score, relationship_threshold, impact_threshold) -%}
+    {%- set strong = 'round(' ~ relationship_score ~ ', 9) >= ' ~ relationship_threshold -%}
+    {%- set high = 'round(' ~ impact_score ~ ', 9) >= ' ~ impact_threshold -%}
+    case
+        when {{ relationship_score }} is null or {{ impact_score }} is null then null
+        when {{ strong }} and {{ high }} then 'strong_relationship_high_impact'
+        when {{ high }} then 'weak_relationship_high_impact'
+        when {{ strong }} then 'strong_relationship_low_impact'
+        else 'weak_relationship_low_impact'
+    end
+{%- endmacro %}
+
+{#- One row with the two thresholds of seed health_dimensions as doubles:
+    relationship_threshold, impact_threshold. -#}
+{% macro health_dimension_thresholds() -%}
+    select
+        max(case when dimension = 'relationship' then cast(strong_threshold as {{ type_double() }}) end)
+            as relationship_threshold,
+        max(case when dimension = 'impact' then cast(strong_threshold as {{ type_double() }}) end)
+            as impact_threshold
+    from {{ ref('health_dimensions') }}
+{%- endmacro %}

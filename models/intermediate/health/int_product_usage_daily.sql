@@ -1,0 +1,237 @@
+-- One row per customer account, product module the account licenses on the day (billing
+-- product_id of an active subscription item) and day of the scoring span: the module's
+-- seats and ARR (USD), its usage measures, and the health profile that scores it (seed
+-- product_profile_rules, first match by priority). Measures, as for the account
+-- (int_usage_metrics_daily) but counting only events on the module: distinct users in the
+-- 30 days ending on the day and in the 30 days before, licensed seat holders among them
+-- (still holding their seat at the end of the day), key features of the module used in
+-- the last 30 days, and the account's distinct active users (the module's reach).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
+with
+
+account_days as (
+    select
+        account_id,
+        as_of_date,
+        customer_tier
+    from {{ ref('int_account_days') }}
+    where {{ in_scoring_span('as_of_date') }}
+),
+
+items as (
+    select * from {{ ref('int_subscription_items_enriched') }}
+    where active_to_date > {{ date_literal(scoring_span_start_day()) }}
+        and active_from_date <= {{ health_window_end() }}
+),
+
+account_usage as (
+    select
+        account_id,
+        as_of_date,
+        active_users_30d
+    from {{ ref('int_usage_metrics_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
+),
+
+rules as (
+    select * from {{ ref('product_profile_rules') }}
+),
+
+-- A licensed user holds a seat until the day of deactivation (seat_end_date).
+seat_holders as (
+    select
+        user_id,
+        cast(deactivated_at as date) as seat_end_date
+    from {{ ref('int_product_users_linked') }}
+),
+
+activity as (
+    select
+        module_activity.account_id,
+        module_activity.product_id,
+        module_activity.user_id,
+        module_activity.activity_date,
+        module_activity.is_licensed,
+        seat_holders.seat_end_date
+    from {{ ref('int_product_module_activity_daily') }} as module_activity
+    left join seat_holders
+        on module_activity.user_id = seat_holders.user_id
+    where module_activity.activity_date >= {{ date_literal(activity_span_start_day()) }}
+        and module_activity.activity_date < {{ health_window_end_exclusive() }}
+),
+
+feature_usage as (
+    select
+        feature_usage.account_id,
+        feature_usage.product_id,
+        feature_usage.feature,
+        feature_usage.activity_date
+    from {{ ref('int_feature_usage_daily') }} as feature_usage
+    inner join {{ ref('product_features') }} as product_features
+        on feature_usage.product_id = product_features.product_id
+        and feature_usage.feature = product_features.feature
+    where product_features.is_key_feature
+        and feature_usage.activity_date >= {{ date_literal(activity_span_start_day()) }}
+        and feature_usage.activity_date < {{ health_window_end_exclusive() }}
+),
+
+key_feature_counts as (
+    select
+        product_id,
+        count(*) as key_feature_count
+    from {{ ref('product_features') }}
+    where is_key_feature
+    group by product_id
+),
+
+product_days as (
+    select
+        account_days.account_id,
+        items.product_id,
+        account_days.as_of_date,
+        account_days.customer_tier,
+        sum(items.seats) as licensed_seats,
+        {{ exact_sum('items.arr_usd') }} as arr
+    from account_days
+    inner join items
+        on account_days.account_id = items.account_id
+        and items.active_from_date <= account_days.as_of_date
+        and account_days.as_of_date < items.active_to_date
+    group by account_days.account_id, items.product_id, account_days.as_of_date, account_days.customer_tier
+),
+
+account_products as (
+    select distinct
+        account_id,
+        product_id
+    from product_days
+),
+
+activity_days as (
+    {{ day_spine(activity_span_start_day(), health_window()['end']) }}
+),
+
+user_deltas as (
+    {{ sliding_window_deltas('activity', ['account_id', 'product_id'], 'user_id', 'activity_date', 30, 'is_licensed', 'seat_end_date') }}
+),
+
+user_counts as (
+    select
+        account_products.account_id,
+        account_products.product_id,
+        activity_days.as_of_date,
+        sum(coalesce(user_deltas.delta, 0)) over (
+            partition by account_products.account_id, account_products.product_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as active_users_30d,
+        sum(coalesce(user_deltas.flagged_delta, 0)) over (
+            partition by account_products.account_id, account_products.product_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as licensed_active_users_30d
+    from account_products
+    cross join activity_days
+    left join user_deltas
+        on account_products.account_id = user_deltas.account_id
+        and account_products.product_id = user_deltas.product_id
+        and activity_days.as_of_date = user_deltas.change_date
+),
+
+user_trend as (
+    select
+        account_id,
+        product_id,
+        as_of_date,
+        active_users_30d,
+        licensed_active_users_30d,
+        lag(active_users_30d, 30) over (
+            partition by account_id, product_id order by as_of_date
+        ) as active_users_prior_30d
+    from user_counts
+),
+
+feature_deltas as (
+    {{ sliding_window_deltas('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30) }}
+),
+
+feature_counts as (
+    select
+        account_products.account_id,
+        account_products.product_id,
+        activity_days.as_of_date,
+        sum(coalesce(feature_deltas.delta, 0)) over (
+            partition by account_products.account_id, account_products.product_id
+            order by activity_days.as_of_date
+            rows between unbounded preceding and current row
+        ) as key_features_used_30d
+    from account_products
+    cross join activity_days
+    left join feature_deltas
+        on account_products.account_id = feature_deltas.account_id
+        and account_products.product_id = feature_deltas.product_id
+        and activity_days.as_of_date = feature_deltas.change_date
+),
+
+matched_rules as (
+    select
+        product_days.account_id,
+        product_days.product_id,
+        product_days.as_of_date,
+        rules.profile_id,
+        row_number() over (
+            partition by product_days.account_id, product_days.product_id, product_days.as_of_date
+            order by rules.priority
+        ) as match_rank
+    from product_days
+    inner join rules
+        on (rules.product_id = '*' or rules.product_id = product_days.product_id)
+        and (rules.customer_tier = '*' or rules.customer_tier = product_days.customer_tier)
+),
+
+final as (
+    select
+        product_days.account_id,
+        product_days.product_id,
+        product_days.as_of_date,
+        matched_rules.profile_id as health_profile_id,
+        product_days.licensed_seats,
+        product_days.arr,
+        coalesce(user_trend.active_users_30d, 0) as active_users_30d,
+        coalesce(user_trend.licensed_active_users_30d, 0) as licensed_active_users_30d,
+        coalesce(user_trend.active_users_prior_30d, 0) as active_users_prior_30d,
+        coalesce(feature_counts.key_features_used_30d, 0) as key_features_used_30d,
+        key_feature_counts.key_feature_count as key_features_licensed,
+        coalesce(account_usage.active_users_30d, 0) as account_active_users_30d
+    from product_days
+    -- The definition checks require a catch-all rule: every licensed module is scored.
+    inner join matched_rules
+        on product_days.account_id = matched_rules.account_id
+        and product_days.product_id = matched_rules.product_id
+        and product_days.as_of_date = matched_rules.as_of_date
+        and matched_rules.match_rank = 1
+    left join user_trend
+        on product_days.account_id = user_trend.account_id
+        and product_days.product_id = user_trend.product_id
+        and product_days.as_of_date = user_trend.as_of_date
+    left join feature_counts
+        on product_days.account_id = feature_counts.account_id
+        and product_days.product_id = feature_counts.product_id
+        and product_days.as_of_date = feature_counts.as_of_date
+    left join key_feature_counts
+        on product_days.product_id = key_feature_counts.product_id
+    left join account_usage
+        on product_days.account_id = account_usage.account_id
+        and product_days.as_of_date = account_usage.as_of_date
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- One row per customer account, licensed product module, as_of_date and indicator of the
+-- module's health profile: raw value, indicator score and weights (public mart), the
+-- product-level twin of fct_indicator_scores_daily: why a module scores what it scores.
+-- Incremental over the window vars.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
+
+with
+
+indicator_scores as (
+    select * from {{ ref('int_product_indicator_scores_daily') }}
+    where {{ in_health_window('as_of_date') }}
+),
+
+definition as (
+    select definition_version from {{ ref('int_health_definition_version') }}
+),
+
+final as (
+    select
+        indicator_scores.account_id,
+        indicator_scores.product_id,
+        indicator_scores.as_of_date,
+        indicator_scores.indicator_id,
+        indicator_scores.health_profile_id,
+        definition.definition_version,
+        indicator_scores.pillar,
+        indicator_scores.scoring_method,
+        indicator_scores.missing_policy,
+        indicator_scores.raw_value,
+        indicator_scores.indicator_score,
+        indicator_scores.nominal_weight,
+        indicator_scores.effective_weight,
+        indicator_scores.is_missing
+    from indicator_scores
+    cross join definition
+)
+
+select * from final
