@@ -22,6 +22,7 @@ from dagster import DagsterInstance, Definitions
 
 from customer_health.config import PROJECT_DIR, yesterday
 from customer_health.safety import parse_window
+from orchestration.dbt.paths import PATH_TAG
 from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, range_tags
 
 DEFAULT_DAGSTER_HOME = PROJECT_DIR / ".dagster_home"
@@ -78,6 +79,12 @@ def failure_messages(result: Any) -> list[str]:
     return messages
 
 
+def _stored_tag(run_id: str, key: str) -> str | None:
+    """A tag the run added to itself while running (e.g. the recalculation path)."""
+    stored = DagsterInstance.get().get_run_by_id(run_id)
+    return stored.tags.get(key) if stored else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME)
@@ -90,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     if not result.success:
         print("\n".join(["The run failed:", *failure_messages(result)]), file=sys.stderr)
         return 1
-    print(f"{args.job}: success (run {result.run_id})")
+    path = result.dagster_run.tags.get(PATH_TAG) or _stored_tag(result.run_id, PATH_TAG)
+    print(f"{args.job}: success (run {result.run_id}" + (f", {path} path" if path else "") + ")")
     return 0
 
 

@@ -37,7 +37,9 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
+from orchestration.dbt.paths import PATH_TAG, choose_path
 from orchestration.dbt.translator import HealthDbtTranslator
+from orchestration.resources import HealthWarehouse
 
 UPSTREAM_SELECTOR = "health_upstream"
 DAILY_SELECTOR = "health_daily"
@@ -103,14 +105,23 @@ def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
         os.replace(tmp, base / PARTIAL_PARSE)
 
 
-def _run(context: AssetExecutionContext, dbt: DbtCliResource, project: DbtProject) -> Iterator[Any]:
+def _run(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    project: DbtProject,
+    warehouse: HealthWarehouse,
+    manifest: Mapping[str, Any],
+) -> Iterator[Any]:
     _warn_if_manifest_is_stale(context, project)
     args = build_args(context)
     window = run_window(context)
     if window is not None:
+        choice = choose_path(warehouse.path, *window, warehouse.seeds, manifest)
+        args += choice.dbt_args
+        context.instance.add_run_tags(context.run_id, {PATH_TAG: choice.path.value})
         context.log.info(
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
-            "in one invocation"
+            f"in one invocation, {choice.path.value} path: {choice.reason}"
         )
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
@@ -130,8 +141,10 @@ def build_dbt_assets(
         name="health_upstream_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_upstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_upstream_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -143,8 +156,10 @@ def build_dbt_assets(
         name="health_daily_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_daily_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_daily_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -154,7 +169,9 @@ def build_dbt_assets(
         name="health_downstream_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_downstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_downstream_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     return [health_upstream_dbt, health_daily_dbt, health_downstream_dbt]

@@ -6,7 +6,6 @@ fails the run and the previous publication stays current. BI reads
 $HEALTH_SERVING_DIR/current.duckdb (customer_health/serving.py).
 """
 
-
 from collections.abc import Iterable
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset

@@ -13,7 +13,7 @@
         incremental_strategy='window_replace',
         event_time='as_of_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 

@@ -7,7 +7,7 @@
         incremental_strategy='window_replace',
         event_time='activity_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 
