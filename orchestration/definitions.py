@@ -42,7 +42,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
     daily_job, recalculation_job, weekly_job = build_jobs(spec.key for spec in raw_specs)
     return Definitions(
-        assets=[*raw_specs, *dbt_assets, build_publication(public_marts), health_alert_delivery],
+        assets=[*raw_specs, *dbt_assets, build_publication(public_marts, manifest), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
         jobs=[daily_job, recalculation_job, weekly_job],
         schedules=[
