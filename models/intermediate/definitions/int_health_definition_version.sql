@@ -3,7 +3,7 @@
 -- dbt build them first, and the check under it keeps it in step with the meta.
 -- depends_on: {{ ref('health_pillar_weights') }} {{ ref('health_profile_indicators') }}
 -- depends_on: {{ ref('health_profile_rules') }} {{ ref('health_profiles') }}
--- depends_on: {{ ref('hierarchy_band_rules') }} {{ ref('product_features') }}
+-- depends_on: {{ ref('hierarchy_band_rules') }} {{ ref('product_features') }} {{ ref('alert_rules') }}
 -- One row: the definition_version (an md5 over the content of the health definition
 -- seeds) stamped on every score row, and one version per part of the definition
 -- (indicators, scoring), so that a run can tell which part changed. Building this model
