@@ -40,16 +40,16 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     dbt_assets = build_dbt_assets(manifest, project, partitions_def)
     mart_checks = build_mart_checks(dbt_assets, manifest)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
-    daily_job, recalculation_job, weekly_job = build_jobs(spec.key for spec in raw_specs)
+    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(spec.key for spec in raw_specs)
     return Definitions(
         assets=[*raw_specs, *dbt_assets, build_publication(public_marts, manifest), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
-        jobs=[daily_job, recalculation_job, weekly_job],
+        jobs=[daily_job, recalculation_job, rescore_job, weekly_job],
         schedules=[
             build_daily_schedule(daily_job, settings),
             build_weekly_schedule(weekly_job, settings),
         ],
-        sensors=[build_definition_change_sensor(recalculation_job, partitions_def, settings)],
+        sensors=[build_definition_change_sensor([recalculation_job, rescore_job], partitions_def, settings)],
         resources=build_resources(settings, project),
         # Every op holds the single warehouse slot in turn, so a process per step would only
         # add start-up time (importing Dagster and the definitions again, ~5-15 s per op).

@@ -22,8 +22,14 @@ from dagster import DagsterInstance, Definitions
 
 from customer_health.config import PROJECT_DIR, yesterday
 from customer_health.safety import parse_window
-from orchestration.dbt.paths import PATH_TAG
-from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, range_tags
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
+from orchestration.jobs import (
+    DAILY_JOB_NAME,
+    RECALCULATION_JOB_NAME,
+    RESCORE_JOB_NAME,
+    TRIGGER_TAG,
+    range_tags,
+)
 
 DEFAULT_DAGSTER_HOME = PROJECT_DIR / ".dagster_home"
 
@@ -79,10 +85,18 @@ def failure_messages(result: Any) -> list[str]:
     return messages
 
 
-def _stored_tag(run_id: str, key: str) -> str | None:
-    """A tag the run added to itself while running (e.g. the recalculation path)."""
-    stored = DagsterInstance.get().get_run_by_id(run_id)
-    return stored.tags.get(key) if stored else None
+def recalculation_job(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """The job that recalculates start..end: rescoring when only the scoring definition
+    changed (orchestration/dbt/paths.py), the full recalculation otherwise; and why."""
+    from customer_health.config import load_settings
+    from customer_health.manifest import load_manifest
+
+    settings = load_settings()
+    choice = choose_path(
+        settings.duckdb_path, start, end, settings.seeds_dir, load_manifest(settings.manifest_path)
+    )
+    job = RESCORE_JOB_NAME if choice.path is RunPath.RESCORE else RECALCULATION_JOB_NAME
+    return job, choice.reason
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,12 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = args.start or (yesterday().isoformat() if args.job != "health_weekly_job" else None)
     window = parse_window(start, args.end or start) if start else (None, None)
-    result = run_job(args.job, *window, tags={TRIGGER_TAG: "manual"})
+    job = args.job
+    if job == RECALCULATION_JOB_NAME and window[0] is not None:
+        job, reason = recalculation_job(*window)
+        print(f"{job}: {reason}")
+    result = run_job(job, *window, tags={TRIGGER_TAG: "manual"})
     if not result.success:
-        print("\n".join(["The run failed:", *failure_messages(result)]), file=sys.stderr)
+        print("\n".join([f"{job} failed:", *failure_messages(result)]), file=sys.stderr)
         return 1
-    path = result.dagster_run.tags.get(PATH_TAG) or _stored_tag(result.run_id, PATH_TAG)
-    print(f"{args.job}: success (run {result.run_id}" + (f", {path} path" if path else "") + ")")
+    path = result.dagster_run.tags.get(PATH_TAG)
+    print(f"{job}: success (run {result.run_id}" + (f", {path} path" if path else "") + ")")
     return 0
 
 

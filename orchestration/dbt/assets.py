@@ -32,12 +32,13 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     DailyPartitionsDefinition,
+    Failure,
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
-from orchestration.dbt.paths import PATH_TAG, choose_path
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
 from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.resources import HealthWarehouse
 
@@ -116,12 +117,16 @@ def _run(
     args = build_args(context)
     window = run_window(context)
     if window is not None:
-        choice = choose_path(warehouse.path, *window, warehouse.seeds, manifest)
-        args += choice.dbt_args
-        context.instance.add_run_tags(context.run_id, {PATH_TAG: choice.path.value})
+        path = context.run.tags.get(PATH_TAG, RunPath.FULL)
+        if path == RunPath.RESCORE:
+            choice = choose_path(warehouse.path, *window, warehouse.seeds, manifest)
+            if choice.path is not RunPath.RESCORE:  # launched by hand on the wrong occasion
+                raise Failure(
+                    f"this window cannot be rescored: {choice.reason}; run health_recalculation_job"
+                )
         context.log.info(
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
-            f"in one invocation, {choice.path.value} path: {choice.reason}"
+            f"in one invocation, {path} path"
         )
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()

@@ -5,7 +5,9 @@ daily indicator values depend on) and `scoring` (how values become scores, bands
 roll-ups). Indicator values are stored per day with the indicator version they were
 computed with (int_indicator_values_daily.indicators_definition_version). When only the
 scoring part changed for a window, nothing that reads event history needs to run: the
-dbt models tagged `event_history` are left out and the stored values are rescored.
+dbt models tagged `event_history` are left out and the stored values are rescored: the job
+`health_rescore_job` (its asset selection leaves them out; Dagster plans the run without
+them), where `health_recalculation_job` runs everything.
 
     rescore  the window's scores carry another definition_version than the seeds, and every
              day of the scoring span (the window and the score_change_days before it) has
@@ -47,10 +49,6 @@ class RunPath(StrEnum):
 class PathChoice:
     path: RunPath
     reason: str
-
-    @property
-    def dbt_args(self) -> list[str]:
-        return ["--exclude", f"tag:{EVENT_HISTORY_TAG}"] if self.path is RunPath.RESCORE else []
 
 
 def choose_path(
