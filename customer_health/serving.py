@@ -43,6 +43,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import uuid
@@ -146,9 +147,78 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def _copy_tables(
+    con: duckdb.DuckDBPyConnection,
+    marts: list[str],
+    base: Path | None,
+    window: tuple[dt.date, dt.date] | None,
+    daily_tables: Mapping[str, str],
+) -> None:
+    """Fill schema marts of `con` from the attached warehouse `src`.
+
+    From scratch, every table is copied whole. From a copy of the previous publication
+    (`base`) and the run's window, a daily mart gets only the window's days replaced (a run
+    changes no other day of it) and every other mart is copied whole; a table whose columns
+    changed is copied whole too."""
+    own = con.execute("select current_database()").fetchone()[0]  # type: ignore[index]
+    existing = set() if base is None else _tables(con, own)
+    if base is None:
+        con.execute("create schema marts")
+    for stale in sorted(existing - set(marts)):
+        con.execute(f"drop table marts.{safe_identifier(stale)}")
+    for table in marts:
+        name = safe_identifier(table, "mart name")
+        day = daily_tables.get(name)
+        if (
+            window is not None
+            and day is not None
+            and name in existing
+            and _columns(con, own, name) == _columns(con, "src", name)
+        ):
+            column = safe_identifier(day, "day column")
+            con.execute(f"delete from marts.{name} where {column} between ? and ?", list(window))
+            con.execute(
+                f"insert into marts.{name} select * from src.{SOURCE_SCHEMA}.{name} "
+                f"where {column} between ? and ?",
+                list(window),
+            )
+            if _count(con, f"marts.{name}") == _count(con, f"src.{SOURCE_SCHEMA}.{name}"):
+                continue  # else other days changed too (a build outside the pipeline): copy whole
+        con.execute(f"create or replace table marts.{name} as select * from src.{SOURCE_SCHEMA}.{name}")
+        _copy_comments(con, name)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(f"select count(*) from {relation}").fetchone()[0])  # type: ignore[index]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ?",
+        [database, SOURCE_SCHEMA],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index",
+        [database, SOURCE_SCHEMA, table],
+    ).fetchall()
+
+
 def _write_publication(
-    source: Path, target: Path, publication_id: str, published_at: dt.datetime
+    source: Path,
+    target: Path,
+    publication_id: str,
+    published_at: dt.datetime,
+    base: Path | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+    daily_tables: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    if base is not None:
+        shutil.copyfile(base, target)
     con = duckdb.connect(str(target))
     try:
         con.execute("attach ? as src (read_only)", [str(source)])
@@ -156,15 +226,10 @@ def _write_publication(
         missing = [m for m in REQUIRED_MARTS if m not in marts]
         if missing:
             raise PublishRefused(f"the warehouse has no {', '.join(missing)}: nothing to serve")
-        con.execute("create schema marts")
-        counts: dict[str, int] = {}
-        hashes: dict[str, str] = {}
-        for table in marts:
-            name = safe_identifier(table, "mart name")
-            con.execute(f"create table marts.{name} as select * from src.{SOURCE_SCHEMA}.{name}")
-            count, hashes[name] = con.execute(content_hash_sql(f"marts.{name}")).fetchone()  # type: ignore[misc]
-            counts[name] = int(count)
-            _copy_comments(con, name)
+        if base is not None:
+            con.execute("drop schema if exists _serving cascade")
+        _copy_tables(con, marts, base, window, daily_tables or {})
+        counts = {name: _count(con, f"marts.{safe_identifier(name)}") for name in marts}
         as_of_start, as_of_end = con.execute(
             "select min(as_of_date), max(as_of_date) from marts.fct_account_health_daily"
         ).fetchone()  # type: ignore[misc]
@@ -187,7 +252,7 @@ def _write_publication(
             "as_of_start": as_of_start,
             "as_of_end": as_of_end,
             "row_counts": json.dumps(counts, sort_keys=True),
-            "source_path": str(source),
+            "source_path": _warehouse_identity(source),
         }
         con.execute("create schema _serving")
         con.execute(
@@ -221,13 +286,9 @@ def _write_publication(
             ],  # fmt: skip
         )
         con.execute(
-            "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null, "
-            "content_hash varchar not null)"
+            "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null)"
         )
-        con.executemany(
-            "insert into _serving.table_row_counts values (?, ?, ?)",
-            [(name, counts[name], hashes[name]) for name in sorted(counts)],
-        )
+        con.executemany("insert into _serving.table_row_counts values (?, ?)", sorted(counts.items()))
         con.execute(
             "comment on table _serving.publication is 'The publication this file holds: when, which "
             "definition_version and as-of range, and the row count of every table.'"
@@ -245,12 +306,17 @@ def publish(
     run_results: Path | str | None = None,
     validate_window: tuple[Any, Any] | None = None,
     keep: int = KEEP_PUBLICATIONS,
+    window: tuple[dt.date, dt.date] | None = None,
+    daily_tables: Mapping[str, str] | None = None,
 ) -> Path:
     """Publish the public marts of `duckdb_path` and make them the current publication.
 
     Call only after a successful build. With `run_results` (dbt's run_results.json) the
     build's success is checked; with `validate_window` (start, end) the blocking GX mart
     suites run first. On any refusal or error the current publication is left as it was.
+    With the run's `window` and the day column of each daily mart (`daily_tables`), a
+    publication starts from a copy of the current one made from the same warehouse file
+    and replaces only the window's days of the daily marts (docs/serving.md).
     Returns the path of the new publication file."""
     source = Path(duckdb_path).resolve()
     if not source.exists():
@@ -273,7 +339,8 @@ def publish(
         final = publications / f"health-{publication_id}.duckdb"
         tmp = publications / f".building-{publication_id}.duckdb"
         try:
-            _write_publication(source, tmp, publication_id, published_at)
+            base = _reusable_base(serving, source) if window is not None else None
+            _write_publication(source, tmp, publication_id, published_at, base, window, daily_tables)
             _fsync(tmp)
             os.rename(tmp, final)
             _fsync(publications)
@@ -284,6 +351,25 @@ def publish(
                     leftover.unlink()
         _prune(serving, keep)
     return final
+
+
+def _warehouse_identity(source: Path) -> str:
+    """The warehouse file as a publication remembers it: path and inode (a regenerated file
+    at the same path is another warehouse)."""
+    return f"{source}#{source.stat().st_ino}"
+
+
+def _reusable_base(serving: Path, source: Path) -> Path | None:
+    """The current publication, when it was made from this very warehouse file."""
+    current = current_path(serving)
+    if current is None or not current.exists():
+        return None
+    try:
+        with duckdb.connect(str(current), read_only=True) as con:
+            made_from = con.execute("select source_path from _serving.publication").fetchone()[0]  # type: ignore[index]
+    except duckdb.Error:
+        return None
+    return current if made_from == _warehouse_identity(source) else None
 
 
 def _publication_time(publications: Path) -> dt.datetime:

@@ -95,18 +95,18 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     mart_checks = build_mart_checks(dbt_assets, manifest)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
     raw_keys = [spec.key for spec in raw_specs]
-    daily_job, recalculation_job, weekly_job = build_jobs(raw_keys)
+    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(raw_keys)
     intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
     return Definitions(
-        assets=[*raw_specs, *dbt_assets, build_publication(public_marts), health_alert_delivery],
+        assets=[*raw_specs, *dbt_assets, build_publication(public_marts, manifest), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
-        jobs=[daily_job, recalculation_job, weekly_job, intraday_job],
+        jobs=[daily_job, recalculation_job, rescore_job, weekly_job, intraday_job],
         schedules=[
             build_daily_schedule(daily_job, settings),
             build_weekly_schedule(weekly_job, settings),
         ],
         sensors=[
-            build_definition_change_sensor(recalculation_job, partitions_def, settings),
+            build_definition_change_sensor([recalculation_job, rescore_job], partitions_def, settings),
             build_intraday_sensor(intraday_job, settings, manifest, plan),
         ],
         resources=build_resources(settings, project),

@@ -26,8 +26,11 @@ from typing import Any
 
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
+from orchestration.dbt.paths import EVENT_HISTORY_TAG, PATH_TAG, RunPath
+
 DAILY_JOB_NAME = "health_daily_job"
 RECALCULATION_JOB_NAME = "health_recalculation_job"
+RESCORE_JOB_NAME = "health_rescore_job"
 WEEKLY_JOB_NAME = "health_weekly_job"
 INTRADAY_JOB_NAME = "health_intraday_job"
 TRIGGER_TAG = "health/trigger"
@@ -51,11 +54,13 @@ def range_tags(start: str, end: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end}
 
 
-def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJob]:
-    """The daily, recalculation and weekly jobs."""
+def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJob, AssetJob]:
+    """The daily, recalculation, rescore and weekly jobs."""
     # Partitioning is inferred from the assets: the daily models' DailyPartitionsDefinition.
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
-    everything = (AssetSelection.all() - weekly_assets) | AssetSelection.checks_for_assets(*raw_keys)
+    raw_checks = AssetSelection.checks_for_assets(*raw_keys)
+    everything = (AssetSelection.all() - weekly_assets) | raw_checks
+    event_history = AssetSelection.tag(EVENT_HISTORY_TAG, "")
     daily = define_asset_job(
         DAILY_JOB_NAME,
         selection=everything,
@@ -70,7 +75,18 @@ def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJ
             "(see docs/orchestration.md). The definition-change sensor launches it over the "
             "last HEALTH_RECALCULATION_DAYS days."
         ),
-        tags={TRIGGER_TAG: "recalculation"},
+        tags={TRIGGER_TAG: "recalculation", PATH_TAG: RunPath.FULL.value},
+    )
+    rescore = define_asset_job(
+        RESCORE_JOB_NAME,
+        selection=(everything - event_history) | raw_checks,
+        description=(
+            "Recalculate a window after a change of the scoring definition only: the stored "
+            "indicator values are rescored, no model that reads event history runs "
+            "(docs/decisions/0004-rescoring-path.md). The sensor and `make recalculate` choose "
+            "it by themselves; launched on a window that cannot be rescored, it fails and says why."
+        ),
+        tags={TRIGGER_TAG: "recalculation", PATH_TAG: RunPath.RESCORE.value},
     )
     weekly = define_asset_job(
         WEEKLY_JOB_NAME,
@@ -78,7 +94,7 @@ def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJ
         description="Retrain and evaluate the churn model on the scores the daily runs built.",
         tags={TRIGGER_TAG: "weekly"},
     )
-    return daily, recalculation, weekly
+    return daily, recalculation, rescore, weekly
 
 
 def build_intraday_job(

@@ -25,7 +25,16 @@ from dagster import DagsterInstance, Definitions, RunRequest
 
 from customer_health.config import PROJECT_DIR, today, yesterday
 from customer_health.safety import parse_window
-from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, TRIGGER_TAG, WEEKLY_JOB_NAME, range_tags
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
+from orchestration.jobs import (
+    DAILY_JOB_NAME,
+    INTRADAY_JOB_NAME,
+    RECALCULATION_JOB_NAME,
+    RESCORE_JOB_NAME,
+    TRIGGER_TAG,
+    WEEKLY_JOB_NAME,
+    range_tags,
+)
 
 DEFAULT_DAGSTER_HOME = PROJECT_DIR / ".dagster_home"
 
@@ -119,6 +128,20 @@ def failure_messages(result: Any) -> list[str]:
     return messages
 
 
+def recalculation_job(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """The job that recalculates start..end: rescoring when only the scoring definition
+    changed (orchestration/dbt/paths.py), the full recalculation otherwise; and why."""
+    from customer_health.config import load_settings
+    from customer_health.manifest import load_manifest
+
+    settings = load_settings()
+    choice = choose_path(
+        settings.duckdb_path, start, end, settings.seeds_dir, load_manifest(settings.manifest_path)
+    )
+    job = RESCORE_JOB_NAME if choice.path is RunPath.RESCORE else RECALCULATION_JOB_NAME
+    return job, choice.reason
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME)
@@ -126,20 +149,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", default=None, help="last day (ISO, inclusive); default: --start")
     parser.add_argument("--tick", action="store_true", help="let the job's sensor decide (intraday job)")
     args = parser.parse_args(argv)
+    job = args.job
     if args.tick:
-        result, skipped = tick_and_run(args.job)
+        result, skipped = tick_and_run(job)
         if result is None:
-            print(f"{args.job}: not run: {skipped}")
+            print(f"{job}: not run: {skipped}")
             return 0
     else:
-        default = {WEEKLY_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(args.job, yesterday())
+        default = {WEEKLY_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(job, yesterday())
         start = args.start or (default.isoformat() if default else None)
         window = parse_window(start, args.end or start) if start else (None, None)
-        result = run_job(args.job, *window, tags={TRIGGER_TAG: "manual"})
+        if job == RECALCULATION_JOB_NAME and window[0] is not None:
+            job, reason = recalculation_job(*window)
+            print(f"{job}: {reason}")
+        result = run_job(job, *window, tags={TRIGGER_TAG: "manual"})
     if not result.success:
-        print("\n".join(["The run failed:", *failure_messages(result)]), file=sys.stderr)
+        print("\n".join([f"{job} failed:", *failure_messages(result)]), file=sys.stderr)
         return 1
-    print(f"{args.job}: success (run {result.run_id})")
+    path = result.dagster_run.tags.get(PATH_TAG)
+    print(f"{job}: success (run {result.run_id}" + (f", {path} path" if path else "") + ")")
     return 0
 
 

@@ -3,7 +3,9 @@
 Each tick compares the definition_version of the seeds as they are now (computed from the
 CSV files, customer_health.definitions.definition_version) with the versions stamped on the
 last HEALTH_RECALCULATION_DAYS scored days of fct_account_health_daily. When any of those
-days carries another version, it requests ONE run of health_recalculation_job over that
+days carries another version, it requests ONE run over that window: of
+health_rescore_job when only the scoring definition changed and the stored indicator values
+can be rescored, of health_recalculation_job otherwise (orchestration/dbt/paths.py), over that
 window (a partition range: one dbt invocation), tagged with the version it recomputes.
 
 - Once per change: the cursor is the version last requested; run_key is unique per version
@@ -32,12 +34,21 @@ from dagster import (
 
 from customer_health.config import WAREHOUSE_POOL, Settings
 from customer_health.definitions import definition_version
+from customer_health.manifest import load_manifest
+from customer_health.safety import parse_window
 from customer_health.warehouse import (
     WarehouseBusyError,
     WarehouseMissingError,
     stamped_versions,
 )
-from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, AssetJob
+from orchestration.dbt.paths import RunPath, choose_path
+from orchestration.jobs import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    RECALCULATION_JOB_NAME,
+    RESCORE_JOB_NAME,
+    AssetJob,
+)
 from orchestration.resources import HealthWarehouse
 
 DEFINITION_VERSION_TAG = "health/definition_version"
@@ -75,13 +86,13 @@ def pool_busy(context: SensorEvaluationContext) -> bool:
 
 
 def build_definition_change_sensor(
-    job: AssetJob,
+    jobs: list[AssetJob],
     partitions_def: DailyPartitionsDefinition,
     settings: Settings,
 ) -> SensorDefinition:
     @sensor(
         name=SENSOR_NAME,
-        job=job,
+        jobs=jobs,
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description=(
@@ -134,10 +145,24 @@ def build_definition_change_sensor(
                 span.definition_version for span in stamped.spans if span.definition_version != current
             )
         )
-        context.log.info(f"definition_version changed {previous} -> {current}: recalculating {start}..{end}")
+        try:
+            choice = choose_path(
+                warehouse.path,
+                *parse_window(start, end),
+                warehouse.seeds,
+                load_manifest(settings.manifest_path),
+            )
+        except (WarehouseBusyError, duckdb.Error) as error:
+            return SkipReason(f"cannot read the warehouse {warehouse.path} now: {error}")
+        job_name = RESCORE_JOB_NAME if choice.path is RunPath.RESCORE else RECALCULATION_JOB_NAME
+        context.log.info(
+            f"definition_version changed {previous} -> {current}: {job_name} over {start}..{end} "
+            f"({choice.reason})"
+        )
         context.update_cursor(current)
         return RunRequest(
             run_key=f"definition-{current}",
+            job_name=job_name,
             tags=recalculation_tags(start, end, current, previous, settings.recalculation_days),
         )
 

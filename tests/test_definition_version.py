@@ -132,6 +132,7 @@ def test_untyped_definition_column_is_refused():
 def test_the_definition_seeds_are_the_ones_declared_in_their_yaml_meta():
     seeds = {seed.name: seed.part for seed in definition_seeds(load_manifest(prepare()))}
     assert seeds == {
+        "alert_rules": "scoring",
         "health_pillar_weights": "scoring",
         "health_profile_indicators": "scoring",
         "health_profile_rules": "scoring",

@@ -328,7 +328,8 @@ def test_a_definition_change_recalculates_history_once_end_to_end(built_warehous
         )
         assert request.tags["health/definition_version"] == changed
         assert request.tags["health/previous_definition_version"] == original
-        result = defs.resolve_job_def(sensor.job_name).execute_in_process(
+        assert request.job_name == "health_rescore_job", "a scoring-only change is rescored"
+        result = defs.resolve_job_def(request.job_name).execute_in_process(
             instance=instance, tags=request.tags
         )
         assert_success(result)

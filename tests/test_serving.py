@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -189,3 +190,50 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
         (first_id, str(built_warehouse.start_date), str(built_warehouse.end_date)),
         (second_id, str(earlier[0]), str(built_warehouse.end_date)),
     }
+
+
+def publication_hashes(path: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]  # fmt: skip
+        return {t: con.execute(serving.content_hash_sql(f"marts.{t}")).fetchone() for t in tables}
+
+
+def test_a_window_publication_equals_a_full_one_and_its_source(built_warehouse, tmp_path):
+    """From a copy of the current publication with only the window's days replaced: the
+    same content as a publication from scratch, and as the warehouse's marts themselves."""
+    warehouse = built_warehouse.copy_to(tmp_path)
+    serving_dir = tmp_path / "serving"
+    serving.publish(warehouse, serving_dir)
+    day = built_warehouse.end_date
+    with duckdb.connect(str(warehouse)) as con:  # what a run over the last day changes
+        con.execute(
+            "update marts.fct_account_health_daily set top_reasons = 'rerun' where as_of_date = ?", [day]
+        )
+        con.execute(
+            "delete from marts.fct_indicator_scores_daily where as_of_date = ? and indicator_id = 'nps'",
+            [day],
+        )
+        con.execute("update marts.dim_account set account_name = account_name || ' (renamed)'")
+    daily = {"fct_account_health_daily": "as_of_date", "fct_indicator_scores_daily": "as_of_date"}
+    incremental = serving.publish(warehouse, serving_dir, window=(day, day), daily_tables=daily)
+    full = serving.publish(warehouse, tmp_path / "full_serving")
+    assert publication_hashes(incremental) == publication_hashes(full)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        source = {
+            t: con.execute(serving.content_hash_sql(f"marts.{t}")).fetchone()
+            for t in publication_hashes(full)
+        }
+    assert publication_hashes(incremental) == source
+
+    # A publication made from another warehouse file is no base: everything is copied.
+    other = tmp_path / "other" / "warehouse.duckdb"
+    other.parent.mkdir()
+    shutil.copyfile(built_warehouse.path, other)
+    fresh = serving.publish(other, serving_dir, window=(day, day), daily_tables=daily)
+    with duckdb.connect(str(other), read_only=True) as con:
+        expected = {
+            t: con.execute(serving.content_hash_sql(f"marts.{t}")).fetchone()
+            for t in publication_hashes(full)
+        }
+    assert publication_hashes(fresh) == expected

@@ -32,13 +32,16 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     DailyPartitionsDefinition,
+    Failure,
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
 from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.jobs import INTRADAY_JOB_NAME
+from orchestration.resources import HealthWarehouse
 
 UPSTREAM_SELECTOR = "health_upstream"
 DAILY_SELECTOR = "health_daily"
@@ -117,14 +120,27 @@ def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
         os.replace(tmp, base / PARTIAL_PARSE)
 
 
-def _run(context: AssetExecutionContext, dbt: DbtCliResource, project: DbtProject) -> Iterator[Any]:
+def _run(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    project: DbtProject,
+    warehouse: HealthWarehouse,
+    manifest: Mapping[str, Any],
+) -> Iterator[Any]:
     _warn_if_manifest_is_stale(context, project)
     args = build_args(context)
     window = run_window(context)
     if window is not None:
+        path = context.run.tags.get(PATH_TAG, RunPath.FULL)
+        if path == RunPath.RESCORE:
+            choice = choose_path(warehouse.path, *window, warehouse.seeds, manifest)
+            if choice.path is not RunPath.RESCORE:  # launched by hand on the wrong occasion
+                raise Failure(
+                    f"this window cannot be rescored: {choice.reason}; run health_recalculation_job"
+                )
         context.log.info(
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
-            "in one invocation"
+            f"in one invocation, {path} path"
         )
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
@@ -144,8 +160,10 @@ def build_dbt_assets(
         name="health_upstream_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_upstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_upstream_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -157,8 +175,10 @@ def build_dbt_assets(
         name="health_daily_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_daily_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_daily_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     @dbt_assets(
         manifest=manifest,
@@ -168,7 +188,9 @@ def build_dbt_assets(
         name="health_downstream_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_downstream_dbt(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-        yield from _run(context, dbt, project)
+    def health_downstream_dbt(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
+    ) -> Iterator[Any]:
+        yield from _run(context, dbt, project, warehouse, manifest)
 
     return [health_upstream_dbt, health_daily_dbt, health_downstream_dbt]

@@ -25,7 +25,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from customer_health.config import WAREHOUSE_POOL
+from customer_health.config import WAREHOUSE_POOL, yesterday
 from customer_health.quality import SuiteResult, validate_marts, validate_raw
 from customer_health.quality.suites import MART_SCHEMA
 from orchestration.dbt.assets import run_window
@@ -134,8 +134,6 @@ def _mart_check(name: str, specs: list[AssetCheckSpec], manifest: Mapping[str, A
         ]
         window = run_window(context)
         if window is None:  # a run without partitions: dbt's default window (yesterday)
-            from customer_health.config import yesterday
-
             window = (yesterday(), yesterday())
         quality = validate_marts(
             warehouse.path, *window, tables=[key.path[-1] for key in selected], manifest=manifest

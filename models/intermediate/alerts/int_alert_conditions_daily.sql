@@ -1,13 +1,24 @@
 -- One row per customer account, scored day and alert type whose rule (seed alert_rules)
--- holds on that day, with the rule's metric and a CSM-readable detail. Built from the
--- whole score history (fct_account_health_daily, fct_indicator_scores_daily) on every
--- run; fct_health_alerts turns consecutive days into alert episodes. Rules on the health
--- score and band read the effective values (a CSM override applied, marts contract):
--- an account a CSM marked good opens no renewal_at_risk alert while the override lasts.
+-- holds on that day, with the rule's metric and a CSM-readable detail. Daily, over the
+-- run's window (reading the scores of the window and of the score_change_days before it);
+-- fct_health_alerts turns consecutive days into alert episodes. The rules are part of the
+-- health definition (scoring), so a rule change recalculates history like any other.
+-- Rules on the health score and band read the effective values (a CSM override applied,
+-- marts contract): an account a CSM marked good opens no renewal_at_risk alert while the
+-- override lasts.
 {#- Numbers as text for the details column: `@` is replaced by the expression. -#}
 {%- set one_decimal = 'cast(round(@, 1) as ' ~ dbt.type_string() ~ ')' -%}
 {%- set two_decimals = 'cast(round(@, 2) as ' ~ dbt.type_string() ~ ')' -%}
 {%- set whole = 'cast(cast(round(@, 0) as ' ~ dbt.type_int() ~ ') as ' ~ dbt.type_string() ~ ')' %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        event_time='as_of_date',
+        on_schema_change='fail',
+        tags=['daily'],
+    )
+}}
 
 with
 
@@ -26,6 +37,7 @@ health as (
         top_reasons,
         override_id
     from {{ ref('fct_account_health_daily') }}
+    where {{ in_scoring_span('as_of_date') }}
 ),
 
 health_overrides as (
@@ -48,6 +60,7 @@ indicator_values as (
     from {{ ref('fct_indicator_scores_daily') }}
     where indicator_id in ('payment_health', 'onboarding_progress')
         and raw_value is not null
+        and {{ in_health_window('as_of_date') }}
 ),
 
 rules as (
@@ -247,6 +260,7 @@ final as (
     inner join health
         on conditions.account_id = health.account_id
         and conditions.as_of_date = health.as_of_date
+    where {{ in_health_window('conditions.as_of_date') }}
 )
 
 select * from final

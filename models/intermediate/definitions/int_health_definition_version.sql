@@ -6,6 +6,7 @@
 -- depends_on: {{ ref('hierarchy_band_rules') }} {{ ref('product_features') }}
 -- depends_on: {{ ref('product_profile_rules') }} {{ ref('health_dimensions') }}
 -- depends_on: {{ ref('health_dimension_indicators') }}
+-- depends_on: {{ ref('alert_rules') }}
 -- One row: the definition_version (an md5 over the content of the health definition
 -- seeds) stamped on every score row, and one version per part of the definition
 -- (indicators, scoring), so that a run can tell which part changed. Building this model

@@ -9,7 +9,7 @@
         partition_by='as_of_date' if target.type == 'spark' else none,
         event_time='as_of_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 
@@ -284,6 +284,10 @@ values_wide as (
     from measures
 ),
 
+definition as (
+    select indicators_definition_version from {{ ref('int_health_definition_version') }}
+),
+
 final as (
     {%- set indicator_ids = ['license_utilization', 'active_user_trend', 'feature_breadth', 'exec_engagement',
         'stakeholder_coverage', 'nps', 'support_burden', 'payment_health', 'goal_attainment', 'onboarding_progress'] %}
@@ -292,8 +296,10 @@ final as (
         account_id,
         as_of_date,
         '{{ indicator_id }}' as indicator_id,
-        cast({{ indicator_id }} as {{ type_double() }}) as raw_value
+        cast({{ indicator_id }} as {{ type_double() }}) as raw_value,
+        definition.indicators_definition_version
     from values_wide
+    cross join definition
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )

@@ -14,7 +14,7 @@
         partition_by='as_of_date' if target.type == 'spark' else none,
         event_time='as_of_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 

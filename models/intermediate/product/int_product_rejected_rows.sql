@@ -3,6 +3,8 @@
 -- checked, parents first: a user whose CRM account is not usable (`orphan_account`), an
 -- event whose user is not usable (`unknown_user`). The usable models (int_*_linked) are
 -- the staged rows minus these; dq_rejected_rows publishes them.
+{{ config(tags=['event_history']) }}
+
 with
 
 accounts as (

@@ -1,6 +1,6 @@
 -- One row per alert: an episode of consecutive scored days on which an alert rule held
--- for an account (public mart; see the marts contract). Rebuilt from the whole score
--- history on every run, so a window recalculation or a rule change is reflected at once.
+-- for an account (public mart; see the marts contract). Rebuilt on every run from the
+-- daily alert conditions, so a window recalculation is reflected in every episode.
 with
 
 conditions as (

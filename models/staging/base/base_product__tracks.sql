@@ -11,6 +11,7 @@
         incremental_strategy='delete+insert',
         unique_key='event_id',
         on_schema_change='fail',
+        tags=['event_history'],
     )
 }}
 

@@ -1,0 +1,147 @@
+"""What a benchmark measures and reports: phases (wall and CPU seconds, rows, peak memory
+of the process tree, load average, slowest dbt nodes) and the Markdown report."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from pathlib import Path
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Phase:
+    name: str
+    wall_seconds: float
+    rows_processed: int | None
+    peak_memory_mib: float
+    note: str = ""
+    extrapolated: bool = False
+    # The slowest dbt nodes of the phase (name, seconds) from run_results.json.
+    slowest: list[tuple[str, float]] = field(default_factory=list)
+    # 1-minute load average when the phase ended (other work on the machine inflates times).
+    load_average: float = 0.0
+    cpu_seconds: float = 0.0
+    # Phases under a minute run three times: wall is the median, spread min-max.
+    runs: int = 1
+    spread: str = ""
+
+    @property
+    def rows_per_second(self) -> float | None:
+        if not self.rows_processed or self.wall_seconds <= 0:
+            return None
+        return self.rows_processed / self.wall_seconds
+
+
+@dataclass
+class Report:
+    accounts: int
+    days: int
+    window_days: int
+    events: int = 0
+    commit: str = ""
+    machine: str = ""
+    started_at: str = ""
+    phases: list[Phase] = field(default_factory=list)
+    ratios: dict[str, float | None] = field(default_factory=dict)
+    intraday: dict[str, Any] = field(default_factory=dict)
+
+
+def _group_rss_bytes(pgid: int) -> int:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            # fields[2] is pgrp (field 5 of stat), fields[21] is rss in pages (field 24).
+            if int(fields[2]) == pgid:
+                total += int(fields[21]) * PAGE_SIZE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run a command in its own process group; return (wall seconds, peak MiB of the group,
+    CPU seconds of the command and its children). CPU seconds barely depend on other work
+    on the machine; wall seconds do (compare with the load average of the phase)."""
+    cpu_before = _children_cpu_seconds()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    reader.start()
+    while process.poll() is None:
+        peak = max(peak, _group_rss_bytes(process.pid))
+        time.sleep(0.1)
+    reader.join(timeout=5)
+    wall = time.monotonic() - started
+    if process.returncode != 0:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{''.join(output)[-4000:]}")
+    return wall, peak / 2**20, _children_cpu_seconds() - cpu_before
+
+
+def to_markdown(report: Report) -> str:
+    lines = [
+        f"# Benchmark: {report.accounts:,} accounts x {report.days} days",
+        "",
+        f"Commit `{report.commit}`, {report.machine}, started {report.started_at}; "
+        f"{report.events:,} product events; health window {report.window_days} days.",
+        "",
+        "| phase | wall s | spread (runs) | CPU s | rows | rows/s | peak MiB | load | note |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for p in report.phases:
+        rate = f"{p.rows_per_second:,.0f}" if p.rows_per_second else "-"
+        lines.append(
+            f"| {p.name} | {p.wall_seconds:,.1f} | {f'{p.spread} ({p.runs})' if p.spread else '-'} | "
+            f"{p.cpu_seconds:,.1f} | {p.rows_processed or 0:,} | "
+            f"{rate} | {p.peak_memory_mib:,.0f} | {p.load_average:.1f} | {p.note} |"
+        )
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {k} | {v} |" for k, v in report.ratios.items()]
+    if report.intraday:
+        lines += ["", "Intraday (one hour of events lands at 10:01, the sensor ticks at 10:05):", ""]
+        lines += ["| figure | value |", "|---|---:|"]
+        lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in report.intraday.items()]
+    lines += [
+        "",
+        "CPU s: CPU time of the phase's processes (barely affected by other work on the machine);",
+        "load: 1-minute load average at the end of the phase (2 cores: above 2, wall times are inflated).",
+        "",
+        "Where the time goes (slowest dbt nodes per phase, seconds):",
+        "",
+    ]
+    for p in report.phases:
+        if p.slowest:
+            nodes = ", ".join(f"{name} {seconds:.1f}" for name, seconds in p.slowest)
+            lines.append(f"- {p.name}: {nodes}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,125 @@
+"""A recalculation chooses its path from what changed (orchestration/dbt/paths.py).
+
+A scoring-only definition change reuses the stored indicator values (no model that reads
+event history runs) and gives exactly the marts of a full recalculation; an indicator
+change, a new day or an unchanged definition take the full path.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+from _pipeline import assert_success, pipeline_env, run_pipeline
+from conftest import BUILD_NOW, copy_project
+from dagster import DagsterInstance
+from test_pipeline import copy_world
+
+from customer_health.manifest import load_manifest, prepare
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
+from orchestration.run import recalculation_job
+
+DAYS = 4
+
+
+def edit_seed(seeds: Path, name: str, column: str, change) -> None:
+    path = seeds / f"{name}.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0][column] = change(rows[0][column])
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def mart_hashes(path: Path, start: dt.date) -> dict[str, tuple]:
+    """Content of every public mart: the window's days of daily marts, whole tables else."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
+        hashes = {}
+        for table in tables:
+            columns = {
+                c
+                for (c,) in connection.execute(f"select column_name from (describe marts.{table})").fetchall()
+            }
+            where = (
+                f"where as_of_date >= '{start}'"
+                if "as_of_date" in columns and table.startswith("fct_")
+                else ""
+            )
+            hashes[table] = connection.execute(
+                f"select count(*), md5(coalesce(string_agg(cast(t as varchar), '|' order by cast(t as varchar)), '')) "
+                f"from (select * from marts.{table} {where}) as t"
+            ).fetchone()
+    return hashes
+
+
+def run_window(built_warehouse, tmp_path: Path, project: Path, **env: str) -> tuple[Path, str]:
+    warehouse = copy_world(built_warehouse, tmp_path)
+    start = built_warehouse.end_date - dt.timedelta(days=DAYS - 1)
+    with pipeline_env(
+        warehouse,
+        tmp_path,
+        now=BUILD_NOW,
+        HEALTH_DBT_PROJECT_DIR=str(project),
+        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+        **env,
+    ):
+        prepare()
+        job, _ = recalculation_job(start, built_warehouse.end_date)
+        result = run_pipeline(job, start, built_warehouse.end_date)
+        assert_success(result)
+        path = DagsterInstance.get().get_run_by_id(result.run_id).tags[PATH_TAG]
+        materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
+        read_events = {"int_indicator_values_daily", "int_product_activity_daily", "base_product__tracks"}
+        assert (materialized & read_events == set()) == (path == RunPath.RESCORE), materialized & read_events
+    return warehouse, path
+
+
+def test_a_scoring_only_change_is_rescored_and_equals_a_full_recalculation(built_warehouse, tmp_path):
+    project = copy_project(tmp_path / "project")
+    edit_seed(
+        project / "seeds" / "definitions", "health_pillar_weights", "weight", lambda w: str(float(w) + 5)
+    )
+    rescored, rescore_path = run_window(built_warehouse, tmp_path / "rescore", project)
+    full, full_path = run_window(
+        built_warehouse, tmp_path / "full", project, HEALTH_RECALCULATION_PATH="full"
+    )
+    assert (rescore_path, full_path) == (RunPath.RESCORE, RunPath.FULL)
+    start = built_warehouse.end_date - dt.timedelta(days=DAYS - 1)
+    assert mart_hashes(rescored, start) == mart_hashes(full, start)
+    with duckdb.connect(str(rescored), read_only=True) as connection:
+        versions = connection.execute(
+            "select count(distinct definition_version) from marts.fct_account_health_daily where as_of_date >= ?",
+            [start],
+        ).fetchone()[0]
+    assert versions == 1
+
+
+def test_an_indicator_change_a_new_day_or_no_change_take_the_full_path(built_warehouse, tmp_path):
+    manifest = load_manifest(prepare())
+    seeds = tmp_path / "seeds"
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "seeds" / "definitions", seeds)
+    end = built_warehouse.end_date
+    start = end - dt.timedelta(days=DAYS - 1)
+    unchanged = choose_path(built_warehouse.path, start, end, seeds, manifest)
+    assert unchanged.path is RunPath.FULL and "did not change" in unchanged.reason
+    edit_seed(seeds, "health_pillar_weights", "weight", lambda w: str(float(w) + 5))
+    assert choose_path(built_warehouse.path, start, end, seeds, manifest).path is RunPath.RESCORE
+    new_day = end + dt.timedelta(days=1)
+    assert choose_path(built_warehouse.path, new_day, new_day, seeds, manifest).path is RunPath.FULL
+    edit_seed(
+        seeds, "product_features", "is_key_feature", lambda v: "false" if v.lower() == "true" else "true"
+    )
+    changed = choose_path(built_warehouse.path, start, end, seeds, manifest)
+    assert changed.path is RunPath.FULL and "lack values of indicator version" in changed.reason
