@@ -10,8 +10,8 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
