@@ -60,6 +60,7 @@ STREAMS = {
     "bad": 13,
     "ids": 14,
     "signals": 15,
+    "renewal_style": 16,
 }
 
 

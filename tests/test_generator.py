@@ -8,8 +8,8 @@ import json
 import duckdb
 import pytest
 
+from healthgen.__main__ import main
 from healthgen.catalog import FEATURE_CATALOG, PRODUCTS, SESSION_EVENT
-from healthgen import main
 from healthgen.generator import generate
 
 END = dt.date(2026, 6, 30)
@@ -170,11 +170,16 @@ def test_every_bad_kind_is_planted_and_recorded(dirty):
                       AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id::VARCHAR = p.record_id)"""
             ).fetchone()[0]
             assert missing == 0, table
-        assert con.execute("SELECT count(*) FROM _demo.planted_bad_rows "
-                           "WHERE (record_id IS NULL) <> (kind = 'null_key')").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "SELECT count(*) FROM _demo.planted_bad_rows WHERE (record_id IS NULL) <> (kind = 'null_key')"
+            ).fetchone()[0]
+            == 0
+        )
         # the rate is honoured roughly (5% of the clean rows of the largest table)
-        n_tracks_bad = con.execute("SELECT count(*) FROM _demo.planted_bad_rows "
-                                   "WHERE table_name = 'product.tracks'").fetchone()[0]
+        n_tracks_bad = con.execute(
+            "SELECT count(*) FROM _demo.planted_bad_rows WHERE table_name = 'product.tracks'"
+        ).fetchone()[0]
         n_tracks = con.execute("SELECT count(*) FROM product.tracks").fetchone()[0]
         assert 0.03 < n_tracks_bad / n_tracks < 0.07
 
@@ -182,43 +187,61 @@ def test_every_bad_kind_is_planted_and_recorded(dirty):
 def test_planted_kinds_look_like_their_kind(dirty):
     path, _ = dirty
     with _con(path) as con:
-        def ids(table: str, kind: str) -> str:
-            return (f"(SELECT record_id FROM _demo.planted_bad_rows WHERE table_name = "
-                    f"'{table}' AND kind = '{kind}')")
 
-        assert con.execute(f"SELECT bool_and(score NOT BETWEEN 0 AND 10) FROM "
-                           f"survey.nps_response WHERE id IN "
-                           f"{ids('survey.nps_response', 'nps_out_of_range')}").fetchone()[0]
+        def ids(table: str, kind: str) -> str:
+            return (
+                f"(SELECT record_id FROM _demo.planted_bad_rows WHERE table_name = "
+                f"'{table}' AND kind = '{kind}')"
+            )
+
+        assert con.execute(
+            f"SELECT bool_and(score NOT BETWEEN 0 AND 10) FROM "
+            f"survey.nps_response WHERE id IN "
+            f"{ids('survey.nps_response', 'nps_out_of_range')}"
+        ).fetchone()[0]
         # a 3-cycle and a 2-cycle, each member's parent is another member
-        members = con.execute(f"SELECT id, parent_id FROM crm.account WHERE id IN "
-                              f"{ids('crm.account', 'hierarchy_cycle')}").fetchall()
+        members = con.execute(
+            f"SELECT id, parent_id FROM crm.account WHERE id IN {ids('crm.account', 'hierarchy_cycle')}"
+        ).fetchall()
         ids_ = {i for i, _ in members}
         assert len(ids_) >= 5 and all(p in ids_ for _, p in members)
-        assert con.execute(f"SELECT bool_and(parent_id = id) FROM crm.account WHERE id IN "
-                           f"{ids('crm.account', 'self_parent')}").fetchone()[0]
-        assert con.execute(f"SELECT count(*) FROM crm.account a WHERE id IN "
-                           f"{ids('crm.account', 'missing_parent')} AND EXISTS (SELECT 1 FROM "
-                           f"crm.account p WHERE p.id = a.parent_id)").fetchone()[0] == 0
+        assert con.execute(
+            f"SELECT bool_and(parent_id = id) FROM crm.account WHERE id IN "
+            f"{ids('crm.account', 'self_parent')}"
+        ).fetchone()[0]
+        assert (
+            con.execute(
+                f"SELECT count(*) FROM crm.account a WHERE id IN "
+                f"{ids('crm.account', 'missing_parent')} AND EXISTS (SELECT 1 FROM "
+                f"crm.account p WHERE p.id = a.parent_id)"
+            ).fetchone()[0]
+            == 0
+        )
         # children below the broken nodes keep their links
         assert con.execute(f"SELECT count(*) FROM crm.account WHERE parent_id IN "
                            f"{ids('crm.account', 'self_parent')} AND parent_id <> id"
                            ).fetchone()[0] >= 1  # fmt: skip
-        for meta in con.execute(f"SELECT metadata FROM billing.customer WHERE id IN "
-                                f"{ids('billing.customer', 'malformed_metadata')}").fetchall():
+        for meta in con.execute(
+            f"SELECT metadata FROM billing.customer WHERE id IN "
+            f"{ids('billing.customer', 'malformed_metadata')}"
+        ).fetchall():
             with pytest.raises(ValueError):
                 json.loads(meta[0])
         assert con.execute(f"SELECT count(*) FROM product.tracks WHERE id IN "
                            f"{ids('product.tracks', 'unknown_user')} AND user_id IN "
                            f"(SELECT id FROM product.users WHERE id IS NOT NULL)"
                            ).fetchone()[0] == 0  # fmt: skip
-        assert con.execute(f"SELECT bool_and(timestamp > _loaded_at + INTERVAL 365 DAY) FROM "
-                           f"product.tracks WHERE id IN "
-                           f"{ids('product.tracks', 'future_timestamp')}").fetchone()[0]
+        assert con.execute(
+            f"SELECT bool_and(timestamp > _loaded_at + INTERVAL 365 DAY) FROM "
+            f"product.tracks WHERE id IN "
+            f"{ids('product.tracks', 'future_timestamp')}"
+        ).fetchone()[0]
         # a newer re-delivered copy is loaded later than the original
         n_newer = con.execute(
             f"""SELECT count(*) FROM (SELECT id, count(*) c, max(_loaded_at) - min(_loaded_at) d
-                FROM crm.contact WHERE id IN {ids('crm.contact', 'duplicate_newer')}
-                GROUP BY id) WHERE c >= 2 AND d > INTERVAL 0 SECOND""").fetchone()[0]
+                FROM crm.contact WHERE id IN {ids("crm.contact", "duplicate_newer")}
+                GROUP BY id) WHERE c >= 2 AND d > INTERVAL 0 SECOND"""
+        ).fetchone()[0]
         assert n_newer >= 1
 
 
@@ -254,25 +277,36 @@ def test_no_bad_rows_at_rate_zero(clean):
 def test_reference_values(dirty):
     path, _ = dirty
     with _con(path) as con:
-        products = {p for (p,) in con.execute("SELECT DISTINCT product_id FROM "
-                                              "billing.subscription_item").fetchall()}
+        products = {
+            p for (p,) in con.execute("SELECT DISTINCT product_id FROM billing.subscription_item").fetchall()
+        }
         assert products == set(PRODUCTS)
         catalog = {(p, f, e) for p, f, events in FEATURE_CATALOG for e in events}
-        used = set(con.execute("SELECT DISTINCT product_id, feature, event FROM product.tracks "
-                               "WHERE event <> ?", [SESSION_EVENT]).fetchall())
+        used = set(
+            con.execute(
+                "SELECT DISTINCT product_id, feature, event FROM product.tracks WHERE event <> ?",
+                [SESSION_EVENT],
+            ).fetchall()
+        )
         assert used <= catalog
-        assert con.execute("SELECT count(*) FROM product.tracks WHERE event = ? AND "
-                           "(feature IS NOT NULL OR product_id IS NOT NULL)",
-                           [SESSION_EVENT]).fetchone()[0] == 0
-        assert con.execute("SELECT bool_and(id ~ '^001[0-9A-Za-z]{12}[A-Z0-5]{3}$') FROM "
-                           "crm.account WHERE id IS NOT NULL").fetchone()[0]
-        currencies = {c for (c,) in con.execute("SELECT DISTINCT currency FROM "
-                                                "billing.customer").fetchall()}
+        assert (
+            con.execute(
+                "SELECT count(*) FROM product.tracks WHERE event = ? AND "
+                "(feature IS NOT NULL OR product_id IS NOT NULL)",
+                [SESSION_EVENT],
+            ).fetchone()[0]
+            == 0
+        )
+        assert con.execute(
+            "SELECT bool_and(id ~ '^001[0-9A-Za-z]{12}[A-Z0-5]{3}$') FROM crm.account WHERE id IS NOT NULL"
+        ).fetchone()[0]
+        currencies = {c for (c,) in con.execute("SELECT DISTINCT currency FROM billing.customer").fetchall()}
         assert currencies <= {"usd", "eur", "gbp", "jpy", "aud", "cad"}
 
 
-def test_annual_terms_renew_into_a_new_subscription(book):
+def test_annual_terms_renew_in_place_or_into_a_new_subscription(book):
     with _con(book) as con:
+        # a new subscription per term: a renewed term ends the day the next one starts
         renewed, with_next = con.execute(
             """SELECT count(*), count(nxt.id) FROM billing.subscription s
                LEFT JOIN billing.subscription nxt ON nxt.customer_id = s.customer_id
@@ -280,12 +314,23 @@ def test_annual_terms_renew_into_a_new_subscription(book):
                WHERE s.status = 'canceled' AND NOT s.cancel_at_period_end"""
         ).fetchone()
         assert renewed > 0 and renewed == with_next
-        assert con.execute(
-            """SELECT count(*) FROM billing.subscription s
-               JOIN billing.subscription_item i ON i.subscription_id = s.id
-               WHERE i.interval = 'year'
-                 AND s.current_period_end <> s.start_date + INTERVAL 1 YEAR"""
-        ).fetchone()[0] == 0
+        # every annual period is a whole year after the start; renewed in place, the period
+        # has moved forward whole years on the same subscription
+        periods = con.execute(
+            """SELECT count(*) FILTER (WHERE s.current_period_start > s.start_date),
+                      count(*) FILTER (WHERE s.current_period_end
+                                       <> s.current_period_start + INTERVAL 1 YEAR
+                                       OR datediff('month', s.start_date, s.current_period_start) % 12 <> 0)
+               FROM billing.subscription s
+               WHERE s.id IN (SELECT subscription_id FROM billing.subscription_item
+                              WHERE interval = 'year')"""
+        ).fetchone()
+        assert periods[0] > 0 and periods[1] == 0
+        styles = dict(con.execute(
+            """SELECT renewal_style, count(*) FROM _demo.account_truth
+               WHERE fate = 'renewal' AND billing_interval = 'year' GROUP BY 1"""
+        ).fetchall())  # fmt: skip
+        assert styles.get("in_place", 0) > 0 and styles.get("new_subscription", 0) > 0
         # several percent of the running customers are onboarding at the end date
         onboarding, running = con.execute(
             """WITH first AS (SELECT customer_id, min(start_date) AS first_start
@@ -310,7 +355,8 @@ def test_hierarchy_depth(book):
         assert depth >= 4
         n, in_trees = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE parent_id IS NOT NULL OR id IN "
-            "(SELECT parent_id FROM crm.account)) FROM crm.account").fetchone()
+            "(SELECT parent_id FROM crm.account)) FROM crm.account"
+        ).fetchone()
         assert 0.10 < in_trees / n < 0.20
 
 
