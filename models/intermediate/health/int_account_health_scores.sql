@@ -43,9 +43,11 @@ pillar_sums as (
         account_id,
         as_of_date,
         pillar,
-        {{ exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end') }}
-        / nullif({{ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') }}, 0)
-            as pillar_score,
+        {{ clamp(
+            exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end')
+            ~ ' / nullif(' ~ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') ~ ', 0)',
+            0, 100, 9
+        ) }} as pillar_score,
         {{ exact_partial_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score_part,
         {{ exact_partial_sum('effective_weight') }} as effective_weight_part,
         {{ exact_partial_sum('case when not is_missing then nominal_weight else 0 end') }} as coverage_part
@@ -61,10 +63,10 @@ totals as (
         max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
         max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
         max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
-        {{ exact_to_double('sum(weighted_score_part)') }} as weighted_score,
+        {{ clamp(exact_to_double('sum(weighted_score_part)'), 0, 100, 9) }} as weighted_score,
         {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        round({{ exact_to_double('sum(coverage_part)') }}, 9) as coverage
+        {{ clamp(exact_to_double('sum(coverage_part)'), 0, 1, 9) }} as coverage
     from pillar_sums
     group by account_id, as_of_date
 ),

@@ -58,11 +58,13 @@ definitions as (
         cast(profile_indicators.poor_value as {{ type_double() }}) as poor_value,
         cast(profile_indicators.good_value as {{ type_double() }}) as good_value,
         profile_pillars.pillar_weight,
-        cast(profile_pillars.pillar_weight as {{ type_double() }}) / profile_pillars.profile_pillar_weight
+        {{ clamp(
+            'cast(profile_pillars.pillar_weight as ' ~ type_double() ~ ') / profile_pillars.profile_pillar_weight
             * profile_indicators.weight
             / sum(profile_indicators.weight) over (
                 partition by profile_indicators.profile_id, profile_indicators.pillar
-            ) as nominal_weight
+            )', 0, 1
+        ) }} as nominal_weight
     from profile_indicators
     inner join profile_pillars
         on profile_indicators.profile_id = profile_pillars.profile_id
@@ -164,8 +166,10 @@ final as (
             when pillar_totals.indicator_score is not null
                 and pillar_totals.pillar_weight_in_use > 0
                 and pillars_in_use.scored_pillar_weight > 0
-                then cast(pillar_totals.pillar_weight as {{ type_double() }}) / pillars_in_use.scored_pillar_weight
-                    * pillar_totals.indicator_weight / pillar_totals.pillar_weight_in_use
+                then {{ clamp(
+                    'cast(pillar_totals.pillar_weight as ' ~ type_double() ~ ') / pillars_in_use.scored_pillar_weight
+                    * pillar_totals.indicator_weight / pillar_totals.pillar_weight_in_use', 0, 1
+                ) }}
             else 0.0
         end as effective_weight
     from pillar_totals
