@@ -60,6 +60,11 @@ MODULE_P = {
 
 #: Share of the annual accounts whose terms renew in place (same subscription id).
 IN_PLACE_SHARE = 0.5
+#: Days before a churn or contraction (and a renewal's false alarm) its warning signs begin:
+#: a quarter to seven months, so that a score 90 days ahead can see every planted sign
+#: (docs/decisions/0102-warning-signs-lead.md). Expansion signs: 60-120 days.
+WARNING_LEAD_DAYS = (90, 211)
+EXPANSION_LEAD_DAYS = (60, 121)
 
 SIGNALS = ("usage_decline", "lost_exec", "overdue_invoice", "detractor_nps", "ticket_spike",
            "stalled_onboarding", "seat_utilization", "feature_breadth")  # fmt: skip
@@ -251,7 +256,7 @@ def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
             m, add, new_module = _pick_expansion(rng, seats)
             flags, noise = _expansion_flags(srng, new_module)
             before = int(seats[m])
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*EXPANSION_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "expansion", x, sig, sub, "year", m, before, before + add,
                                  noise, flags))  # fmt: skip
             if x <= E:
@@ -266,7 +271,7 @@ def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
         else:
             flags, noise = _negative_flags(srng, fate, young)
         new_seats, mod = _contract(rng, seats) if fate == "contraction" else (seats, 0)
-        length = int(srng.integers(60, 121))
+        length = int(srng.integers(*WARNING_LEAD_DAYS))
         sig = end - length if flags else -1
         lc.fates.append(
             Fate(
@@ -357,7 +362,7 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
         if kind == "expansion":
             m, add, new_module = _pick_expansion(rng, seats)
             flags, noise = _expansion_flags(srng, new_module)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*EXPANSION_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "expansion", x, sig, sub, "month", m, int(seats[m]),
                                  int(seats[m] + add), noise, flags))  # fmt: skip
             if x <= E:
@@ -365,13 +370,13 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
                 seats[m] += add
         elif kind == "renewal":
             flags, noise = _renewal_flags(srng)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*WARNING_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "renewal", x, sig, sub, "month", 0, int(seats[0]),
                                  int(seats[0]), noise, flags))  # fmt: skip
         else:
             new_seats, mod = _contract(rng, seats)
             flags, noise = _negative_flags(srng, "contraction", 0.0)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*WARNING_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "contraction", x, sig, sub, "month", mod, int(seats[mod]),
                                  int(new_seats[mod]), noise, flags))  # fmt: skip
             if x <= E:
@@ -388,7 +393,7 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
                 seats = new_seats.copy()
     if churn_day <= E + 365:
         flags, noise = _negative_flags(srng, "churn", 0.75 if churn_day - fs < 200 else 0.0)
-        length = int(srng.integers(60, 121))
+        length = int(srng.integers(*WARNING_LEAD_DAYS))
         sig = churn_day - length if flags else -1
         lc.fates.append(Fate(i, "churn", churn_day, sig, sub, "month", 0,
                              int(seats[0]), 0, noise, flags))  # fmt: skip
