@@ -313,3 +313,21 @@ def test_churn_model_without_enough_churns_still_builds(warehouse: Path, tmp_pat
         ).fetchone()
         assert evaluation[0] is None and evaluation[1] == "insufficient_data"
         assert "not trained" in evaluation[2]
+
+
+def test_calibration_rescores_the_warehouse_exactly(warehouse: Path, tmp_path: Path) -> None:
+    """Calibration scores definitions in Python on the stored raw values: scoring the shipped
+    seeds there must give the warehouse's own health_score on every example; and it runs end
+    to end on a real build (a candidate and its report)."""
+    from customer_health.calibrate import run
+    from customer_health.calibrate.fit import Settings
+
+    settings = Settings(
+        horizon_days=90, min_train_per_class=3, min_held_out_per_class=3, min_profile_per_class=3
+    )
+    train_until = END_DATE - dt.timedelta(days=120)
+    code, report = run(warehouse, 90, train_until, tmp_path / "out", settings=settings)
+    assert code == 0, report["message"]
+    check = report["scorer_check"]
+    assert check["rows"] > 50 and check["agreeing"] == check["rows"], check
+    assert (tmp_path / "out" / "health_profile_indicators.csv").exists()
