@@ -15,6 +15,7 @@ from dagster import DailyPartitionsDefinition, Definitions, in_process_executor
 from customer_health.config import Settings, load_settings
 from customer_health.manifest import load_manifest
 from orchestration.alerts.asset import health_alert_delivery
+from orchestration.calibration import build_calibration_job, build_calibration_schedule
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import HealthDbtTranslator, raw_source_specs
@@ -41,13 +42,15 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     mart_checks = build_mart_checks(dbt_assets, manifest)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
     daily_job, recalculation_job, weekly_job = build_jobs(spec.key for spec in raw_specs)
+    calibration_job = build_calibration_job()
     return Definitions(
         assets=[*raw_specs, *dbt_assets, build_publication(public_marts), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
-        jobs=[daily_job, recalculation_job, weekly_job],
+        jobs=[daily_job, recalculation_job, weekly_job, calibration_job],
         schedules=[
             build_daily_schedule(daily_job, settings),
             build_weekly_schedule(weekly_job, settings),
+            build_calibration_schedule(calibration_job, settings),
         ],
         sensors=[build_definition_change_sensor(recalculation_job, partitions_def, settings)],
         resources=build_resources(settings, project),
