@@ -85,24 +85,10 @@ scored as (
         definitions.nominal_weight,
         indicator_values.raw_value,
         indicator_values.raw_value is null as is_missing,
-        case
-            when indicator_values.raw_value is null then
-                case definitions.missing_policy when 'neutral' then 50.0 when 'poor' then 0.0 end
-            when definitions.scoring_method = 'linear' then
-                greatest(0.0, least(100.0,
-                    100.0 * (indicator_values.raw_value - definitions.poor_value)
-                    / (definitions.good_value - definitions.poor_value)
-                ))
-            when definitions.good_value > definitions.poor_value and indicator_values.raw_value >= definitions.good_value
-                then 100.0
-            when definitions.good_value > definitions.poor_value and indicator_values.raw_value <= definitions.poor_value
-                then 0.0
-            when definitions.good_value < definitions.poor_value and indicator_values.raw_value <= definitions.good_value
-                then 100.0
-            when definitions.good_value < definitions.poor_value and indicator_values.raw_value >= definitions.poor_value
-                then 0.0
-            else 50.0
-        end as indicator_score
+        {{ indicator_score_expression(
+            'indicator_values.raw_value', 'definitions.scoring_method', 'definitions.poor_value',
+            'definitions.good_value', 'definitions.missing_policy',
+        ) }} as indicator_score
     from account_days
     inner join definitions
         on account_days.health_profile_id = definitions.profile_id
