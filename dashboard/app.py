@@ -30,6 +30,7 @@ pages = [
     st.Page("views/hierarchy.py", title="Hierarchy explorer", icon=":material/account_tree:"),
     st.Page("views/account.py", title="Account", icon=":material/person_search:"),
     st.Page("views/alerts.py", title="Alerts", icon=":material/notifications:"),
+    st.Page("views/definition_quality.py", title="Definition quality", icon=":material/query_stats:"),
 ]
 navigation = st.navigation(pages)
 

@@ -41,6 +41,7 @@ PAGES = {
     "views/hierarchy.py": "Hierarchy explorer",
     "views/account.py": "Account",
     "views/alerts.py": "Alerts",
+    "views/definition_quality.py": "Definition quality",
 }
 OPTIONAL_MARTS = ("fct_hierarchy_health_daily", "fct_health_alerts", "dim_account")
 RUN_TIMEOUT = 60
