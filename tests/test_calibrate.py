@@ -216,3 +216,14 @@ def test_too_little_history_is_refused_with_what_is_missing(tmp_path: Path) -> N
 def test_no_warehouse_is_refused(tmp_path: Path) -> None:
     code, report = run(tmp_path / "missing.duckdb", HORIZON, TRAIN_UNTIL, tmp_path / "out", seeds_dir=SEEDS)
     assert code == 2 and "does not exist" in report["message"]
+
+
+def test_demo_summary_says_current_candidate_and_model(calibrated: tuple[Path, dict]) -> None:
+    from customer_health.reports.prediction import calibration_summary
+
+    _, report = calibrated
+    text = calibration_summary(report)
+    print(f"\n{text}")
+    assert f"{HORIZON} days ahead: current definition AUC" in text
+    assert "churn-risk model" in text and report["recommendation"]["text"] in text
+    assert calibration_summary(None).startswith("Calibration: no report yet")

@@ -108,7 +108,8 @@ def fit_thresholds(
 def _design(
     raw: pd.DataFrame, rules: Sequence[IndicatorRule], means: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indicator scores / 100 (missing -> the training mean), one column per rule."""
+    """Indicator scores / 100 by each rule, one column per rule: missing data as the rule's
+    policy scores it (neutral 0.5, poor 0), or the training mean where it is left out."""
     columns = []
     for rule in rules:
         values = (
@@ -116,7 +117,7 @@ def _design(
             if rule.indicator_id in raw
             else np.full(len(raw), np.nan)
         )
-        columns.append(indicator_scores(values, replace(rule, missing_policy="ignore")) / 100.0)
+        columns.append(indicator_scores(values, rule) / 100.0)
     x = np.column_stack(columns) if columns else np.zeros((len(raw), 0))
     if means is None:
         means = np.array([np.nanmean(col) if np.any(~np.isnan(col)) else 0.5 for col in x.T])
