@@ -82,3 +82,37 @@ def verdict(candidate_auc: float | None, current_auc: float | None, model: Mappi
         head = f"The churn-risk model beats the calibrated score by {-gap:.3f} {both}"
     tail = f"; the current definition scores {current_auc:.3f}." if current_auc is not None else "."
     return head + tail
+
+
+def calibration_summary(report: Mapping[str, Any] | None) -> str:
+    """The demo's closing lines: current vs candidate 90 days ahead on held-out outcomes,
+    the churn-risk model beside them, and what the reviewer is advised to do."""
+    if report is None:
+        return "Calibration: no report yet (run health_calibration_job)."
+    if report.get("status") != "ok":
+        return f"Calibration refused: {report.get('message', '')}"
+    horizon = report["settings"]["horizon_days"]
+    data = report["data"]
+    lines = [
+        f"Prediction {horizon} days ahead, on held-out renewal points after {data['train_until']} "
+        f"(the calibration never saw them; trained on {data['training']['churned']} churned and "
+        f"{data['training']['retained']} retained before):"
+    ]
+    for row in report["held_out_evaluation"]["auc"]:
+        lines.append(
+            f"  {row['horizon_days']:>3} days ahead: current definition AUC {_auc(row['current_auc'])}, "
+            f"calibrated candidate {_auc(row['candidate_auc'])} "
+            f"({row['churned']} churned / {row['retained']} retained)"
+        )
+    model = report.get("churn_risk_model") or {}
+    if model.get("auc") is not None:
+        lines.append(
+            f"  churn-risk model ({horizon} days ahead, same points): AUC {_auc(model['auc'])}. "
+            f"{model.get('verdict', '')}"
+        )
+    lines.append(f"  {report['recommendation']['text']}")
+    return "\n".join(lines)
+
+
+def _auc(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
