@@ -13,7 +13,6 @@ A refusal (too little history) is not a failure: the run succeeds, the report sa
 missing, and the metadata carry `status: refused`.
 """
 
-
 import datetime as dt
 from typing import Any
 
