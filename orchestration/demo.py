@@ -1,10 +1,10 @@
 """The demo: generate a book of business, run the production pipeline on it, show the result.
 
-    python -m orchestration.demo [--accounts 1000] [--days 540] [--window-days 365]
+    python -m orchestration.demo [--accounts 1000] [--days 540] [--window-days 450]
 
 The defaults hold enough history for the back-test, the churn-risk model and calibration to
-train: a year of scores, so that 90 days before each outcome of the calibration's training
-period there is a score, with about 30 churned renewal points to learn from and the last
+train: 15 months of scores, so that 90 days before each outcome of the calibration's training
+period there is a score, with about 40 churned renewal points to learn from and the last
 --calibration-holdout-days of outcomes to judge on (docs/decisions/0104).
 
 Everything runs on the embedded default: one DuckDB file (HEALTH_DUCKDB_PATH, default
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--days", type=int, default=540, help="days of generated history")
-    parser.add_argument("--window-days", type=int, default=365, help="days of health to compute")
+    parser.add_argument("--window-days", type=int, default=450, help="days of health to compute")
     parser.add_argument(
         "--calibration-holdout-days",
         type=int,
