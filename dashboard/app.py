@@ -31,6 +31,7 @@ pages = [
     st.Page("views/quadrant.py", title="Relationship × impact", icon=":material/grid_view:"),
     st.Page("views/account.py", title="Account", icon=":material/person_search:"),
     st.Page("views/alerts.py", title="Alerts", icon=":material/notifications:"),
+    st.Page("views/definition_quality.py", title="Definition quality", icon=":material/query_stats:"),
 ]
 navigation = st.navigation(pages)
 

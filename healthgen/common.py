@@ -62,6 +62,7 @@ STREAMS = {
     "signals": 15,
     "overrides": 16,
     "adoption": 17,
+    "renewal_style": 18,
 }
 
 

@@ -126,8 +126,8 @@ DEMO_TABLES: dict[str, list[tuple[str, str]]] = {
     "_demo.account_truth": [
         ("account_id", V), ("fate", V), ("event_date", D_), ("signal_start_date", D_),
         ("is_future", B), ("billing_interval", V), ("customer_tier", V), ("product_id", V),
-        ("seats_before", I_), ("seats_after", I_), ("subscription_id", V), ("noise", V),
-        ("signals", V),
+        ("seats_before", I_), ("seats_after", I_), ("subscription_id", V),
+        ("renewal_style", V), ("noise", V), ("signals", V),
         *[(f"has_{s}", B) for s in SIGNALS],
     ],
     "_demo.planted_bad_rows": [("table_name", V), ("record_id", V), ("kind", V)],
@@ -394,6 +394,9 @@ def _truth_frame(cfg: GenConfig, acc: Accounts, lc: Lifecycle, bill: Billing) ->
             "seats_before": f.seats_before,
             "seats_after": f.seats_after,
             "subscription_id": bill.sub_id[f.sub],
+            # annual terms: renewed in place (same subscription) or as a new subscription
+            "renewal_style": (None if f.interval != "year"
+                              else "in_place" if lc.sub_in_place[f.sub] else "new_subscription"),
             "noise": f.noise,
             "signals": ",".join(sig) if sig else None,
             **{f"has_{s}": bool(f.flags.get(s)) for s in SIGNALS},

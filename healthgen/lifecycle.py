@@ -2,13 +2,21 @@
 contractions and churn (with the leading signals each fate plants), then the billing
 records (customers, subscriptions, items, invoices) and CRM opportunities it implies.
 
-Modelling rules (the dbt models depend on them):
-- annual plans: one billing subscription per contract term. start_date =
-  current_period_start = term start, current_period_end = start + 1 year. A renewed term
-  is `canceled` with ended_at = canceled_at = current_period_end and the next term's
-  subscription starts that same day (new seat counts: contraction = fewer seats or a
-  dropped module). Churn: no next subscription, cancel_at_period_end = true,
-  canceled_at a few weeks before, ended_at = current_period_end.
+Modelling rules (the dbt models must hold on both renewal styles Stripe books show):
+- annual plans renew in one of two styles, chosen per account (IN_PLACE_SHARE of them
+  in place):
+  - in place (Stripe's default): the same subscription id; start_date stays the first
+    term's start, current_period_start / current_period_end move forward a year at each
+    renewal (the latest version of the row shows the running term). A contraction
+    cannot be booked in place in the raw contract (an item keeps only its latest
+    quantity), so a contracting in-place customer moves to a new subscription, as a
+    plan change does in Stripe.
+  - a new subscription per contract term: start_date = current_period_start = term
+    start, current_period_end = start + 1 year. A renewed term is `canceled` with
+    ended_at = canceled_at = current_period_end and the next term's subscription starts
+    that same day (new seat counts: contraction = fewer seats or a dropped module).
+  Churn, either style: no next term, cancel_at_period_end = true, canceled_at a few
+  weeks before, ended_at = current_period_end.
 - monthly plans: one subscription until churn (ended_at at the end of the last month,
   cancel_at_period_end = true); a contraction closes it at a month boundary (canceled,
   ended_at = canceled_at = that day) and a new subscription with the fewer seats starts
@@ -50,6 +58,14 @@ MODULE_P = {
     "smb": (1.0, 0.3, 0.2, 0.1),
 }
 
+#: Share of the annual accounts whose terms renew in place (same subscription id).
+IN_PLACE_SHARE = 0.5
+#: Days before a churn or contraction (and a renewal's false alarm) its warning signs begin:
+#: a quarter to seven months, so that a score 90 days ahead can see every planted sign
+#: (docs/decisions/0102-warning-signs-lead.md). Expansion signs: 60-120 days.
+WARNING_LEAD_DAYS = (90, 211)
+EXPANSION_LEAD_DAYS = (60, 121)
+
 SIGNALS = ("usage_decline", "lost_exec", "overdue_invoice", "detractor_nps", "ticket_spike",
            "stalled_onboarding", "seat_utilization", "feature_breadth")  # fmt: skip
 
@@ -83,6 +99,7 @@ class Lifecycle:
     sub_ended: list[int] = field(default_factory=list)  # -1 null
     sub_interval: list[str] = field(default_factory=list)
     sub_trial: list[bool] = field(default_factory=list)
+    sub_in_place: list[bool] = field(default_factory=list)  # annual terms renew in place
     item_sub: list[int] = field(default_factory=list)
     item_mod: list[int] = field(default_factory=list)
     item_qty: list[int] = field(default_factory=list)
@@ -100,6 +117,7 @@ class Lifecycle:
         self.sub_ended.append(-1)
         self.sub_interval.append(interval)
         self.sub_trial.append(False)
+        self.sub_in_place.append(False)
         return len(self.sub_acct) - 1
 
     def add_item(self, sub: int, mod: int, qty: int, created: int) -> None:
@@ -181,6 +199,8 @@ def _contract(rng: np.random.Generator, seats: np.ndarray) -> tuple[np.ndarray, 
 def simulate(cfg: GenConfig, acc: Accounts) -> Lifecycle:
     rng = rng_for(cfg.seed, "lifecycle")
     srng = rng_for(cfg.seed, "signals")
+    # its own stream, so that choosing a renewal style leaves every other draw as it was
+    style_rng = rng_for(cfg.seed, "renewal_style")
     E, W0 = cfg.end_day, cfg.start_day
     n = acc.n
     payer = acc.kind == "payer"
@@ -201,7 +221,8 @@ def simulate(cfg: GenConfig, acc: Accounts) -> Lifecycle:
                 seats[m] = max(1, int(round(seats[0] * rng.uniform(0.3, 1.0))))
         fs = int(first_start[i])
         if acc.interval[i] == "year":
-            _simulate_annual(cfg, lc, rng, srng, i, tier, fs, seats, acc.tree[i] >= 0)
+            in_place = bool(style_rng.random() < IN_PLACE_SHARE)
+            _simulate_annual(cfg, lc, rng, srng, i, tier, fs, seats, acc.tree[i] >= 0, in_place)
         else:
             _simulate_monthly(cfg, lc, rng, srng, i, tier, fs, seats)
     return lc
@@ -209,16 +230,23 @@ def simulate(cfg: GenConfig, acc: Accounts) -> Lifecycle:
 
 def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
                      srng: np.random.Generator, i: int, tier: str, fs: int, seats: np.ndarray,
-                     in_tree: bool) -> None:  # fmt: skip
+                     in_tree: bool, in_place: bool) -> None:  # fmt: skip
     E = cfg.end_day
     churn_p = 0.06 if in_tree else CHURN_P[tier]
     t = fs
+    sub = -1  # the running subscription when the last term renewed in place
     while True:
         end = add_months_int(t, 12)
-        sub = lc.add_sub(i, t, t, end, "year")
-        for m in range(N_MOD):
-            if seats[m] > 0:
-                lc.add_item(sub, m, seats[m], t)
+        if sub >= 0:
+            # renewed in place: same subscription and items, the period moves forward
+            lc.sub_pstart[sub] = t
+            lc.sub_pend[sub] = end
+        else:
+            sub = lc.add_sub(i, t, t, end, "year")
+            lc.sub_in_place[sub] = in_place
+            for m in range(N_MOD):
+                if seats[m] > 0:
+                    lc.add_item(sub, m, seats[m], t)
         # mid-term expansions
         n_exp = int(rng.random() < EXPAND_P[tier])
         if n_exp and rng.random() < 0.15:
@@ -228,7 +256,7 @@ def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
             m, add, new_module = _pick_expansion(rng, seats)
             flags, noise = _expansion_flags(srng, new_module)
             before = int(seats[m])
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*EXPANSION_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "expansion", x, sig, sub, "year", m, before, before + add,
                                  noise, flags))  # fmt: skip
             if x <= E:
@@ -243,7 +271,7 @@ def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
         else:
             flags, noise = _negative_flags(srng, fate, young)
         new_seats, mod = _contract(rng, seats) if fate == "contraction" else (seats, 0)
-        length = int(srng.integers(60, 121))
+        length = int(srng.integers(*WARNING_LEAD_DAYS))
         sig = end - length if flags else -1
         lc.fates.append(
             Fate(
@@ -273,11 +301,15 @@ def _simulate_annual(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
         if end > E:
             lc.last_day[i] = 10**7
             return
+        if in_place and fate == "renewal":
+            t = end  # the next pass moves the period of the same subscription
+            continue
         lc.sub_status[sub] = "canceled"
         lc.sub_canceled[sub] = end
         lc.sub_ended[sub] = end
         seats = new_seats.copy()
         t = end
+        sub = -1
 
 
 def _periods_before(start: int, day: int) -> int:
@@ -330,7 +362,7 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
         if kind == "expansion":
             m, add, new_module = _pick_expansion(rng, seats)
             flags, noise = _expansion_flags(srng, new_module)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*EXPANSION_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "expansion", x, sig, sub, "month", m, int(seats[m]),
                                  int(seats[m] + add), noise, flags))  # fmt: skip
             if x <= E:
@@ -338,13 +370,13 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
                 seats[m] += add
         elif kind == "renewal":
             flags, noise = _renewal_flags(srng)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*WARNING_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "renewal", x, sig, sub, "month", 0, int(seats[0]),
                                  int(seats[0]), noise, flags))  # fmt: skip
         else:
             new_seats, mod = _contract(rng, seats)
             flags, noise = _negative_flags(srng, "contraction", 0.0)
-            sig = x - int(srng.integers(60, 121)) if flags else -1
+            sig = x - int(srng.integers(*WARNING_LEAD_DAYS)) if flags else -1
             lc.fates.append(Fate(i, "contraction", x, sig, sub, "month", mod, int(seats[mod]),
                                  int(new_seats[mod]), noise, flags))  # fmt: skip
             if x <= E:
@@ -361,7 +393,7 @@ def _simulate_monthly(cfg: GenConfig, lc: Lifecycle, rng: np.random.Generator,
                 seats = new_seats.copy()
     if churn_day <= E + 365:
         flags, noise = _negative_flags(srng, "churn", 0.75 if churn_day - fs < 200 else 0.0)
-        length = int(srng.integers(60, 121))
+        length = int(srng.integers(*WARNING_LEAD_DAYS))
         sig = churn_day - length if flags else -1
         lc.fates.append(Fate(i, "churn", churn_day, sig, sub, "month", 0,
                              int(seats[0]), 0, noise, flags))  # fmt: skip
@@ -434,16 +466,21 @@ def build_billing(cfg: GenConfig, acc: Accounts, lc: Lifecycle, ids: IdFactory) 
         amounts = np.array([lc.item_qty[j] * unit[j] for j in its], dtype=np.int64)
         end = lc.sub_ended[s] if lc.sub_ended[s] >= 0 else 10**7
         if lc.sub_interval[s] == "year":
-            start = lc.sub_start[s]
-            pend = lc.sub_pend[s]
-            starts = [start]
-            amts = [int(amounts[created_items <= start].sum())]
-            pends = [pend]
-            kinds = ["term"]
+            # one invoice per term (several when the subscription renewed in place)
+            term_starts = [lc.sub_start[s]]
+            while (nxt := add_months_int(lc.sub_start[s], 12 * len(term_starts))) < lc.sub_pend[s]:
+                term_starts.append(nxt)
+            term_ends = [*term_starts[1:], lc.sub_pend[s]]
+            starts = list(term_starts)
+            amts = [int(amounts[created_items <= ts].sum()) for ts in term_starts]
+            pends = list(term_ends)
+            kinds = ["term"] * len(term_starts)
             for j, c in zip(its, created_items.tolist(), strict=True):
-                if c > start:  # proration of a mid-term expansion
+                k = max(n for n, ts in enumerate(term_starts) if ts <= c)
+                if c > term_starts[k]:  # proration of a mid-term expansion
+                    ts, pend = term_starts[k], term_ends[k]
                     starts.append(c)
-                    amts.append(int(round(lc.item_qty[j] * unit[j] * (pend - c) / (pend - start))))
+                    amts.append(int(round(lc.item_qty[j] * unit[j] * (pend - c) / (pend - ts))))
                     pends.append(pend)
                     kinds.append("proration")
         else:
@@ -466,7 +503,8 @@ def build_billing(cfg: GenConfig, acc: Accounts, lc: Lifecycle, ids: IdFactory) 
             unpaid = False
             for lo, hi, wsub in windows.get(a, []):
                 if lc.sub_interval[s] == "year":
-                    unpaid |= wsub == s and kd == "term"
+                    # the invoice of the term that ends on the fate's day
+                    unpaid |= wsub == s and kd == "term" and pe == hi
                 else:
                     unpaid |= lo <= c <= hi
             rows["sub"].append(s)

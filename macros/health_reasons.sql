@@ -29,3 +29,18 @@
         else {{ format_integer("round(" ~ value_column ~ ", 0)") }}
     end
 {%- endmacro %}
+
+{#- "profile onboarding -> enterprise high touch (+12 pts)": the part of a score change that
+    comes from a change of health profile (int_health_score_change_parts). -#}
+{% macro profile_change_reason_text(before_column, now_column, change_column) -%}
+    {{ dbt.concat([
+        "'profile '",
+        dbt.replace(before_column, "'_'", "' '"),
+        "' -> '",
+        dbt.replace(now_column, "'_'", "' '"),
+        "' ('",
+        "case when " ~ change_column ~ " >= 0 then '+' else '' end",
+        format_integer("round(" ~ change_column ~ ", 0)"),
+        "' pts)'"
+    ]) }}
+{%- endmacro %}

@@ -60,11 +60,13 @@ scoring_definitions as (
         cast(scoring_profile_indicators.poor_value as {{ double_type }}) as poor_value,
         cast(scoring_profile_indicators.good_value as {{ double_type }}) as good_value,
         scoring_profile_pillars.pillar_weight,
-        cast(scoring_profile_pillars.pillar_weight as {{ double_type }}) / scoring_profile_pillars.profile_pillar_weight
+        {{ clamp(
+            'cast(scoring_profile_pillars.pillar_weight as ' ~ double_type ~ ') / scoring_profile_pillars.profile_pillar_weight
             * scoring_profile_indicators.weight
             / sum(scoring_profile_indicators.weight) over (
                 partition by scoring_profile_indicators.profile_id, scoring_profile_indicators.pillar
-            ) as nominal_weight
+            )', 0, 1
+        ) }} as nominal_weight
     from scoring_profile_indicators
     inner join scoring_profile_pillars
         on scoring_profile_indicators.profile_id = scoring_profile_pillars.profile_id
@@ -87,24 +89,10 @@ scoring_scored as (
         scoring_definitions.nominal_weight,
         indicator_values.raw_value,
         indicator_values.raw_value is null as is_missing,
-        case
-            when indicator_values.raw_value is null then
-                case scoring_definitions.missing_policy when 'neutral' then 50.0 when 'poor' then 0.0 end
-            when scoring_definitions.scoring_method = 'linear' then
-                greatest(0.0, least(100.0,
-                    100.0 * (indicator_values.raw_value - scoring_definitions.poor_value)
-                    / (scoring_definitions.good_value - scoring_definitions.poor_value)
-                ))
-            when scoring_definitions.good_value > scoring_definitions.poor_value
-                and indicator_values.raw_value >= scoring_definitions.good_value then 100.0
-            when scoring_definitions.good_value > scoring_definitions.poor_value
-                and indicator_values.raw_value <= scoring_definitions.poor_value then 0.0
-            when scoring_definitions.good_value < scoring_definitions.poor_value
-                and indicator_values.raw_value <= scoring_definitions.good_value then 100.0
-            when scoring_definitions.good_value < scoring_definitions.poor_value
-                and indicator_values.raw_value >= scoring_definitions.poor_value then 0.0
-            else 50.0
-        end as indicator_score
+        {{ indicator_score_expression(
+            'indicator_values.raw_value', 'scoring_definitions.scoring_method', 'scoring_definitions.poor_value',
+            'scoring_definitions.good_value', 'scoring_definitions.missing_policy',
+        ) }} as indicator_score
     from {{ subject_days }} as subject_days
     inner join scoring_definitions
         on subject_days.health_profile_id = scoring_definitions.profile_id
@@ -177,8 +165,10 @@ select
         when scoring_pillar_totals.indicator_score is not null
             and scoring_pillar_totals.pillar_weight_in_use > 0
             and scoring_pillars_in_use.scored_pillar_weight > 0
-            then cast(scoring_pillar_totals.pillar_weight as {{ double_type }}) / scoring_pillars_in_use.scored_pillar_weight
-                * scoring_pillar_totals.indicator_weight / scoring_pillar_totals.pillar_weight_in_use
+            then {{ clamp(
+                'cast(scoring_pillar_totals.pillar_weight as ' ~ double_type ~ ') / scoring_pillars_in_use.scored_pillar_weight
+                * scoring_pillar_totals.indicator_weight / scoring_pillar_totals.pillar_weight_in_use', 0, 1
+            ) }}
         else 0.0
     end as effective_weight
 from scoring_pillar_totals
@@ -221,9 +211,11 @@ scoring_pillar_sums as (
         {%- endfor %}
         as_of_date,
         pillar,
-        {{ exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end') }}
-        / nullif({{ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') }}, 0)
-            as pillar_score,
+        {{ clamp(
+            exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end')
+            ~ ' / nullif(' ~ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') ~ ', 0)',
+            0, 100, 9
+        ) }} as pillar_score,
         {{ exact_partial_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score_part,
         {{ exact_partial_sum('effective_weight') }} as effective_weight_part,
         {{ exact_partial_sum('case when not is_missing then nominal_weight else 0 end') }} as coverage_part
@@ -241,10 +233,10 @@ scoring_totals as (
         max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
         max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
         max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
-        {{ exact_to_double('sum(weighted_score_part)') }} as weighted_score,
+        {{ clamp(exact_to_double('sum(weighted_score_part)'), 0, 100, 9) }} as weighted_score,
         {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        round({{ exact_to_double('sum(coverage_part)') }}, 9) as coverage
+        {{ clamp(exact_to_double('sum(coverage_part)'), 0, 1, 9) }} as coverage
     from scoring_pillar_sums
     group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date
 )
@@ -308,4 +300,36 @@ left join scoring_totals
         max(case when dimension = 'impact' then cast(strong_threshold as {{ type_double() }}) end)
             as impact_threshold
     from {{ ref('health_dimensions') }}
+{%- endmacro %}
+
+
+{#- An indicator's score (0-100) from its raw value by the marts contract (step 2 and 3):
+    `linear` 0 at the poor value, 100 at the good value, a straight line between, clamped,
+    the direction following from which value is larger; `bands` 0 / 50 / 100 with the two
+    values as cut points; a missing raw value scores by the missing policy (`neutral` 50,
+    `poor` 0, `ignore` null: left out). One expression for int_indicator_scores_daily and
+    for re-scoring an earlier day under another profile (int_health_score_change_parts). -#}
+{% macro indicator_score_expression(raw_value, scoring_method, poor_value, good_value, missing_policy) -%}
+    {{ return(adapter.dispatch('indicator_score_expression', 'customer_health')(raw_value, scoring_method, poor_value, good_value, missing_policy)) }}
+{%- endmacro %}
+
+{% macro default__indicator_score_expression(raw_value, scoring_method, poor_value, good_value, missing_policy) -%}
+    case
+        when {{ raw_value }} is null then
+            case {{ missing_policy }} when 'neutral' then 50.0 when 'poor' then 0.0 end
+        when {{ scoring_method }} = 'linear' then
+            greatest(0.0, least(100.0,
+                100.0 * ({{ raw_value }} - {{ poor_value }})
+                / ({{ good_value }} - {{ poor_value }})
+            ))
+        when {{ good_value }} > {{ poor_value }} and {{ raw_value }} >= {{ good_value }}
+            then 100.0
+        when {{ good_value }} > {{ poor_value }} and {{ raw_value }} <= {{ poor_value }}
+            then 0.0
+        when {{ good_value }} < {{ poor_value }} and {{ raw_value }} <= {{ good_value }}
+            then 100.0
+        when {{ good_value }} < {{ poor_value }} and {{ raw_value }} >= {{ poor_value }}
+            then 0.0
+        else 50.0
+    end
 {%- endmacro %}

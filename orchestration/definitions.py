@@ -33,6 +33,7 @@ from customer_health import config
 from customer_health.config import Settings, load_settings
 from customer_health.manifest import load_manifest
 from orchestration.alerts.asset import DELIVERY_KEY, health_alert_delivery
+from orchestration.calibration import build_calibration_job, build_calibration_schedule
 from orchestration.dbt.assets import build_dbt_assets
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import HealthDbtTranslator, raw_source_specs
@@ -97,13 +98,15 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     raw_keys = [spec.key for spec in raw_specs]
     daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(raw_keys)
     intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
+    calibration_job = build_calibration_job()
     return Definitions(
         assets=[*raw_specs, *dbt_assets, build_publication(public_marts, manifest), health_alert_delivery],
         asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
-        jobs=[daily_job, recalculation_job, rescore_job, weekly_job, intraday_job],
+        jobs=[daily_job, recalculation_job, rescore_job, weekly_job, intraday_job, calibration_job],
         schedules=[
             build_daily_schedule(daily_job, settings),
             build_weekly_schedule(weekly_job, settings),
+            build_calibration_schedule(calibration_job, settings),
         ],
         sensors=[
             build_definition_change_sensor([recalculation_job, rescore_job], partitions_def, settings),

@@ -1,13 +1,19 @@
 """The demo: generate a book of business, run the production pipeline on it, show the result.
 
-    python -m orchestration.demo [--accounts 300] [--days 400] [--window-days 180]
+    python -m orchestration.demo [--accounts 1000] [--days 540] [--window-days 450]
+
+The defaults hold enough history for the back-test, the churn-risk model and calibration to
+train: 15 months of scores, so that 90 days before each outcome of the calibration's training
+period there is a score, with about 40 churned renewal points to learn from and the last
+--calibration-holdout-days of outcomes to judge on (docs/decisions/0104).
 
 Everything runs on the embedded default: one DuckDB file (HEALTH_DUCKDB_PATH, default
 warehouse/health.duckdb), started from scratch, and the serving copy for BI
 (HEALTH_SERVING_DIR, default serving/). The pipeline is the Dagster code location itself:
 the daily job over the whole window as one run (raw checks, dbt build with its tests, the
 blocking Great Expectations checks, the publication, alert delivery), then the weekly job
-(the churn model). The summary is read from what was published.
+(the churn model), then the calibration job (a candidate definition judged on held-out
+outcomes). The summary is read from what was published.
 """
 
 from __future__ import annotations
@@ -16,18 +22,28 @@ import argparse
 import datetime as dt
 import sys
 import time
+from typing import Any
 
 from customer_health import config
+from customer_health.calibrate.store import latest_report
 from customer_health.reports import summary
+from customer_health.reports.prediction import calibration_summary
+from orchestration.calibration import CALIBRATION_JOB_NAME
 from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, WEEKLY_JOB_NAME
 from orchestration.run import failure_messages, instance, run_job
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=300)
-    parser.add_argument("--days", type=int, default=400, help="days of generated history")
-    parser.add_argument("--window-days", type=int, default=180, help="days of health to compute")
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=540, help="days of generated history")
+    parser.add_argument("--window-days", type=int, default=450, help="days of health to compute")
+    parser.add_argument(
+        "--calibration-holdout-days",
+        type=int,
+        default=120,
+        help="days of outcomes the calibration is judged on and never trained on",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--bad-rows-rate", type=float, default=0.01)
     parser.add_argument("--end-date", type=dt.date.fromisoformat, default=None, help="default yesterday")
@@ -58,9 +74,17 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare()
     dagster_instance = instance()
-    for job_name, window in ((DAILY_JOB_NAME, (start_date, end_date)), (WEEKLY_JOB_NAME, (None, None))):
+    jobs = (
+        (DAILY_JOB_NAME, (start_date, end_date)),
+        (WEEKLY_JOB_NAME, (None, None)),
+        (CALIBRATION_JOB_NAME, (None, None)),
+    )
+    for job_name, window in jobs:
         print(f"Running {job_name}" + (f" over {window[0]} .. {window[1]}" if window[0] else ""), flush=True)
-        result = run_job(job_name, *window, dagster_instance=dagster_instance, tags={TRIGGER_TAG: "demo"})
+        if job_name == CALIBRATION_JOB_NAME:
+            result = _calibrate(dagster_instance, args.calibration_holdout_days)
+        else:
+            result = run_job(job_name, *window, dagster_instance=dagster_instance, tags={TRIGGER_TAG: "demo"})
         if not result.success:
             print("\n".join([f"{job_name} failed:", *failure_messages(result)]), file=sys.stderr)
             return 1
@@ -70,7 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.quiet:
         print(summary.render(warehouse))
+        latest = latest_report(config.serving_dir())
+        print("\n" + calibration_summary(latest[0] if latest else None))
     return 0
+
+
+def _calibrate(dagster_instance: Any, holdout_days: int) -> Any:
+    """The calibration job, judged on the last `holdout_days` of outcomes."""
+    from orchestration.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def(CALIBRATION_JOB_NAME)
+    run_config = {"ops": {"calibrate_definition": {"config": {"holdout_days": holdout_days}}}}
+    return job.execute_in_process(
+        run_config=run_config, instance=dagster_instance, tags={TRIGGER_TAG: "demo"}, raise_on_error=False
+    )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ PAGES = {
     "views/quadrant.py": "Relationship × impact",
     "views/account.py": "Account",
     "views/alerts.py": "Alerts",
+    "views/definition_quality.py": "Definition quality",
 }
 OPTIONAL_MARTS = (
     "fct_hierarchy_health_daily",

@@ -322,8 +322,9 @@ def test_reference_values(dirty):
         assert currencies <= {"usd", "eur", "gbp", "jpy", "aud", "cad"}
 
 
-def test_annual_terms_renew_into_a_new_subscription(book):
+def test_annual_terms_renew_in_place_or_into_a_new_subscription(book):
     with _con(book) as con:
+        # a new subscription per term: a renewed term ends the day the next one starts
         renewed, with_next = con.execute(
             """SELECT count(*), count(nxt.id) FROM billing.subscription s
                LEFT JOIN billing.subscription nxt ON nxt.customer_id = s.customer_id
@@ -331,15 +332,23 @@ def test_annual_terms_renew_into_a_new_subscription(book):
                WHERE s.status = 'canceled' AND NOT s.cancel_at_period_end"""
         ).fetchone()
         assert renewed > 0 and renewed == with_next
-        assert (
-            con.execute(
-                """SELECT count(*) FROM billing.subscription s
-               JOIN billing.subscription_item i ON i.subscription_id = s.id
-               WHERE i.interval = 'year'
-                 AND s.current_period_end <> s.start_date + INTERVAL 1 YEAR"""
-            ).fetchone()[0]
-            == 0
-        )
+        # every annual period is a whole year after the start; renewed in place, the period
+        # has moved forward whole years on the same subscription
+        periods = con.execute(
+            """SELECT count(*) FILTER (WHERE s.current_period_start > s.start_date),
+                      count(*) FILTER (WHERE s.current_period_end
+                                       <> s.current_period_start + INTERVAL 1 YEAR
+                                       OR datediff('month', s.start_date, s.current_period_start) % 12 <> 0)
+               FROM billing.subscription s
+               WHERE s.id IN (SELECT subscription_id FROM billing.subscription_item
+                              WHERE interval = 'year')"""
+        ).fetchone()
+        assert periods[0] > 0 and periods[1] == 0
+        styles = dict(con.execute(
+            """SELECT renewal_style, count(*) FROM _demo.account_truth
+               WHERE fate = 'renewal' AND billing_interval = 'year' GROUP BY 1"""
+        ).fetchall())  # fmt: skip
+        assert styles.get("in_place", 0) > 0 and styles.get("new_subscription", 0) > 0
         # several percent of the running customers are onboarding at the end date
         onboarding, running = con.execute(
             """WITH first AS (SELECT customer_id, min(start_date) AS first_start

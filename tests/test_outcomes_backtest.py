@@ -143,6 +143,31 @@ def test_outcomes_agree_with_the_planted_truth(con: duckdb.DuckDBPyConnection) -
     assert extra <= (1 - MIN_AGREEMENT) * outcome_count
 
 
+def test_outcomes_recognised_on_both_renewal_styles(con: duckdb.DuckDBPyConnection) -> None:
+    """Annual terms renewed in place (Stripe: the same subscription, its period moved
+    forward) and renewed into a new subscription: every planted fate at a term end is found
+    on its day with its result, in both styles."""
+    rows = con.execute(
+        """
+        select truth.renewal_style, truth.fate, outcomes.outcome_result
+        from _demo.account_truth as truth
+        left join marts.fct_customer_outcomes as outcomes
+            on truth.account_id = outcomes.account_id
+            and truth.event_date = outcomes.outcome_date
+        where not truth.is_future and truth.event_date <= ?
+            and truth.billing_interval = 'year' and truth.fate <> 'expansion'
+        """,
+        [END_DATE],
+    ).fetchall()
+    for style in ("in_place", "new_subscription"):
+        of_style = [(fate, result) for s, fate, result in rows if s == style]
+        renewals = [result for fate, result in of_style if fate == "renewal"]
+        agreed = sum(1 for fate, result in of_style if RESULT_OF_FATE[fate] == result)
+        print(f"\n{style}: {agreed}/{len(of_style)} annual term ends recognised, {len(renewals)} renewals")
+        assert len(renewals) >= 10, style
+        assert agreed / len(of_style) >= MIN_AGREEMENT, (style, of_style)
+
+
 def test_sql_auc_equals_sklearn(con: duckdb.DuckDBPyConnection) -> None:
     aucs = con.execute(
         "select definition_version, horizon_days, churn_auc, churned_count, retained_count "
@@ -482,3 +507,21 @@ def test_churn_model_without_enough_churns_still_builds(warehouse: Path, tmp_pat
         ).fetchone()
         assert evaluation[0] is None and evaluation[1] == "insufficient_data"
         assert "not trained" in evaluation[2]
+
+
+def test_calibration_rescores_the_warehouse_exactly(warehouse: Path, tmp_path: Path) -> None:
+    """Calibration scores definitions in Python on the stored raw values: scoring the shipped
+    seeds there must give the warehouse's own health_score on every example; and it runs end
+    to end on a real build (a candidate and its report)."""
+    from customer_health.calibrate import run
+    from customer_health.calibrate.fit import Settings
+
+    settings = Settings(
+        horizon_days=90, min_train_per_class=3, min_held_out_per_class=3, min_profile_per_class=3
+    )
+    train_until = END_DATE - dt.timedelta(days=120)
+    code, report = run(warehouse, 90, train_until, tmp_path / "out", settings=settings)
+    assert code == 0, report["message"]
+    check = report["scorer_check"]
+    assert check["rows"] > 50 and check["agreeing"] == check["rows"], check
+    assert (tmp_path / "out" / "health_profile_indicators.csv").exists()

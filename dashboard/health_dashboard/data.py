@@ -11,6 +11,7 @@ first rerun after it reads fresh data and older cache entries simply expire.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,6 +64,36 @@ def _current_publication(serving_dir: Path | None) -> Path | None:
         return pointer.resolve() if pointer.exists() else None
     path = current_path(serving_dir)
     return path if path is not None and path.exists() else None
+
+
+def serving_dir() -> Path:
+    """The serving directory: $HEALTH_SERVING_PATH when it names one, else that of
+    `customer_health` ($HEALTH_SERVING_DIR, else <project>/serving). Calibration reports
+    are published there beside the marts (customer_health/calibrate/store.py)."""
+    override = os.environ.get(SERVING_PATH_ENV, "").strip()
+    if override and Path(override).expanduser().is_dir():
+        return Path(override).expanduser()
+    if override:
+        # A publication file: <serving>/publications/<file> or <serving>/current.duckdb.
+        path = Path(override).expanduser()
+        return path.parent.parent if path.parent.name == "publications" else path.parent
+    return Path(os.environ.get("HEALTH_SERVING_DIR", "").strip() or PROJECT_DIR / "serving")
+
+
+def latest_calibration() -> tuple[dict[str, Any], str] | None:
+    """The latest calibration report (report.json, report.md), or None: the run directory
+    that <serving>/calibration/LATEST names (customer_health/calibrate/store.py)."""
+    pointer = serving_dir() / "calibration" / "LATEST"
+    if not pointer.exists():
+        return None
+    run_dir = pointer.parent / pointer.read_text(encoding="utf-8").strip()
+    if not (run_dir / "report.json").exists():
+        return None
+    markdown = run_dir / "report.md"
+    return (
+        json.loads((run_dir / "report.json").read_text(encoding="utf-8")),
+        markdown.read_text(encoding="utf-8") if markdown.exists() else "",
+    )
 
 
 def source() -> Source:

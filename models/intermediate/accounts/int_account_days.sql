@@ -25,6 +25,18 @@ items as (
         and active_from_date <= {{ health_window_end() }}
 ),
 
+-- Annual contract terms: the renewal date of a day is the end of the term running on it,
+-- from the term structure alone (never from a later cancellation or renewal).
+terms as (
+    select
+        subscription_id,
+        term_start_date,
+        term_end_date
+    from {{ ref('int_subscription_terms') }}
+    where term_end_date > {{ date_literal(scoring_span_start_day()) }}
+        and term_start_date <= {{ health_window_end() }}
+),
+
 accounts as (
     select * from {{ ref('int_accounts_enriched') }}
 ),
@@ -42,11 +54,10 @@ default_profile as (
 item_days as (
     select
         items.account_id,
+        items.subscription_id,
         days.as_of_date,
         items.seats,
-        items.arr_usd,
-        items.is_annual,
-        items.term_end_date
+        items.arr_usd
     from days
     inner join items
         on items.active_from_date <= days.as_of_date
@@ -58,10 +69,22 @@ account_days as (
         account_id,
         as_of_date,
         sum(seats) as licensed_seats,
-        {{ exact_sum('arr_usd') }} as arr,
-        min(case when is_annual and term_end_date > as_of_date then term_end_date end) as next_renewal_date
+        {{ exact_sum('arr_usd') }} as arr
     from item_days
     group by account_id, as_of_date
+),
+
+renewal_dates as (
+    select
+        item_days.account_id,
+        item_days.as_of_date,
+        min(terms.term_end_date) as next_renewal_date
+    from item_days
+    inner join terms
+        on item_days.subscription_id = terms.subscription_id
+        and terms.term_start_date <= item_days.as_of_date
+        and item_days.as_of_date < terms.term_end_date
+    group by item_days.account_id, item_days.as_of_date
 ),
 
 staged as (
@@ -70,7 +93,7 @@ staged as (
         account_days.as_of_date,
         account_days.licensed_seats,
         account_days.arr,
-        account_days.next_renewal_date,
+        renewal_dates.next_renewal_date,
         accounts.first_subscription_date,
         accounts.customer_tier,
         accounts.support_package,
@@ -79,7 +102,7 @@ staged as (
             when account_days.as_of_date
                 < {{ add_days('accounts.first_subscription_date', var('onboarding_days')) }}
                 then 'onboarding'
-            when account_days.next_renewal_date
+            when renewal_dates.next_renewal_date
                 <= {{ add_days('account_days.as_of_date', var('renewal_window_days')) }}
                 then 'renewal'
             else 'established'
@@ -87,6 +110,9 @@ staged as (
     from account_days
     inner join accounts
         on account_days.account_id = accounts.account_id
+    left join renewal_dates
+        on account_days.account_id = renewal_dates.account_id
+        and account_days.as_of_date = renewal_dates.as_of_date
 ),
 
 matched_rules as (

@@ -1,6 +1,7 @@
--- One row per subscription item (seats of one module on one subscription / contract
--- term) with the CRM account it belongs to, the days it is active (half-open:
--- active_from_date <= day < active_to_date) and its annual recurring revenue in USD.
+-- One row per subscription item (seats of one module on one subscription) with the CRM
+-- account it belongs to, the days it is active (half-open: active_from_date <= day <
+-- active_to_date) and its annual recurring revenue in USD. An annual subscription may hold
+-- one contract term or many (renewed in place); its terms are int_subscription_terms.
 with
 
 items as (
@@ -28,9 +29,23 @@ joined as (
         items.currency_code,
         subscriptions.subscription_status,
         cast(subscriptions.started_at as date) as subscription_start_date,
-        -- A term's end: when it ended, else the end of its current period.
-        cast(coalesce(subscriptions.ended_at, subscriptions.current_period_end_at) as date) as term_end_date,
-        cast(subscriptions.ended_at as date) as subscription_end_date,
+        -- The latest known period end: the anchor of the contract terms (a renewal in place
+        -- moves it forward a year; it is never read as "the" renewal date of an earlier day).
+        cast(subscriptions.current_period_end_at as date) as current_period_end_date,
+        -- When the subscription stopped, as Stripe records it: ended_at; a `canceled` row
+        -- without it ended at its period end (cancel_at_period_end) or when canceled.
+        cast(
+            coalesce(
+                subscriptions.ended_at,
+                case
+                    when subscriptions.subscription_status = 'canceled' and subscriptions.is_cancel_at_period_end
+                        then subscriptions.current_period_end_at
+                    when subscriptions.subscription_status = 'canceled'
+                        then coalesce(subscriptions.canceled_at, subscriptions.current_period_end_at)
+                end
+            )
+            as date
+        ) as subscription_end_date,
         cast(items.created_at as date) as item_created_date,
         items.usd_per_unit
     from items
@@ -56,7 +71,7 @@ final as (
         currency_code,
         subscription_status,
         subscription_start_date,
-        term_end_date,
+        current_period_end_date,
         case
             when item_created_date > subscription_start_date then item_created_date
             else subscription_start_date

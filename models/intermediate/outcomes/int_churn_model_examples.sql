@@ -4,15 +4,17 @@
 -- stored score history; every account scored on a snapshot day is an example, with its
 -- features as of that day (feature_date) and the label: whether the account churned
 -- (a churned outcome of fct_customer_outcomes) in the churn_model_horizon_days days
--- after it (default 90). The label is known only when that whole window ends before
--- the prediction date (is_label_known); the examples on the prediction date itself are
--- the accounts to score (example_type `current`).
+-- after it (default 90). The label is known only when that whole window and the
+-- outcome_grace_days after it (a renewal signed late turns a drop to zero back into a
+-- renewal) end before the prediction date (is_label_known); the examples on the
+-- prediction date itself are the accounts to score (example_type `current`).
 --
 -- Snapshots of every account on a fixed calendar (rather than one example per renewal
 -- point) keep the model from learning the sampling: retained monthly plans have
 -- outcomes only at yearly anniversaries, churned ones at any month.
 {%- set horizon_days = var('churn_model_horizon_days', 90) | int %}
 {%- set snapshot_days = var('churn_model_snapshot_days', 14) | int %}
+{%- set label_known = add_days('label_end_date', var('outcome_grace_days', 30) | int) ~ ' < prediction_date' %}
 
 with
 
@@ -77,9 +79,9 @@ final as (
         feature_date,
         cast({{ horizon_days }} as {{ dbt.type_int() }}) as horizon_days,
         label_end_date,
-        label_end_date < prediction_date as is_label_known,
-        case when label_end_date < prediction_date then churn_date is not null end as is_churned,
-        case when label_end_date < prediction_date then churn_date end as churn_date,
+        {{ label_known }} as is_label_known,
+        case when {{ label_known }} then churn_date is not null end as is_churned,
+        case when {{ label_known }} then churn_date end as churn_date,
         health_score,
         health_band,
         definition_version,

@@ -37,20 +37,28 @@ items as (
     select * from {{ ref('int_subscription_items_enriched') }}
 ),
 
+terms as (
+    select * from {{ ref('int_subscription_terms') }}
+),
+
 accounts as (
     select * from {{ ref('int_accounts_enriched') }}
 ),
 
+-- The end of the annual term running on the feature date (term structure only).
 contract_terms as (
     select
         examples.example_id,
-        min(case when items.is_annual then items.term_end_date end) as term_end_date
+        min(terms.term_end_date) as term_end_date
     from examples
     inner join items
         on examples.account_id = items.account_id
         and items.active_from_date <= examples.feature_date
         and examples.feature_date < items.active_to_date
-        and items.term_end_date > examples.feature_date
+    inner join terms
+        on items.subscription_id = terms.subscription_id
+        and terms.term_start_date <= examples.feature_date
+        and examples.feature_date < terms.term_end_date
     group by examples.example_id
 ),
 

@@ -1,6 +1,7 @@
 -- One row per account and outcome date up to the run's end day (var health_end_date):
--- every renewal point (an annual contract term's end, a monthly plan's yearly
--- anniversary, a monthly plan's end) and every mid-term change of ARR, with the
+-- every renewal point (an annual contract term's end, whether the term renewed in place
+-- on the same subscription or into a new one, a monthly plan's yearly anniversary, a
+-- monthly plan's end) and every mid-term change of ARR, with the
 -- account's ARR (USD) just before and just after and the result. The account is the
 -- unit: ARR before is the account's ARR on the day before, ARR after on the day itself
 -- (or, when it falls to zero, on the first day within outcome_grace_days on which a
@@ -130,6 +131,21 @@ term_ends as (
     where subscription_end_date <= {{ health_window_end() }}
 ),
 
+-- An annual subscription renewed in place (Stripe's default: same subscription id, the
+-- period moves forward a year) has a renewal point at every term end inside it.
+renewals_in_place as (
+    select
+        terms.account_id,
+        terms.subscription_id,
+        terms.term_end_date as outcome_date,
+        'term_end' as outcome_kind,
+        1 as kind_priority,
+        'year' as billing_interval
+    from {{ ref('int_subscription_terms') }} as terms
+    where terms.term_end_date < terms.subscription_end_date
+        and terms.term_end_date <= {{ health_window_end() }}
+),
+
 -- A monthly plan renews every month; its yearly anniversaries stand for those renewals
 -- (the months in between are aggregated into the anniversary).
 anniversaries as (
@@ -170,6 +186,8 @@ mid_term_changes as (
 
 all_points as (
     select * from term_ends
+    union all
+    select * from renewals_in_place
     union all
     select * from anniversaries
     union all

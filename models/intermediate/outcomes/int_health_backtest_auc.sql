@@ -25,47 +25,8 @@ scored as (
         and health_score is not null
 ),
 
-ranked as (
-    select
-        definition_version,
-        horizon_days,
-        is_positive,
-        rank() over (
-            partition by definition_version, horizon_days
-            order by health_score desc
-        ) as min_rank,
-        count(*) over (
-            partition by definition_version, horizon_days, health_score
-        ) as tie_count
-    from scored
-),
-
-rank_sums as (
-    select
-        definition_version,
-        horizon_days,
-        sum(is_positive) as churned_count,
-        sum(1 - is_positive) as retained_count,
-        sum(case when is_positive = 1 then min_rank + (tie_count - 1) / 2.0 else 0 end) as churned_rank_sum
-    from ranked
-    group by definition_version, horizon_days
-),
-
 final as (
-    select
-        definition_version,
-        horizon_days,
-        cast(churned_count as {{ dbt.type_int() }}) as churned_count,
-        cast(retained_count as {{ dbt.type_int() }}) as retained_count,
-        cast(
-            case
-                when churned_count > 0 and retained_count > 0
-                    then (churned_rank_sum - churned_count * (churned_count + 1) / 2.0)
-                    / cast(churned_count * retained_count as {{ type_double() }})
-            end
-            as {{ type_double() }}
-        ) as churn_auc
-    from rank_sums
+    {{ churn_auc_by('scored', ['definition_version', 'horizon_days']) | indent(4) }}
 )
 
 select * from final

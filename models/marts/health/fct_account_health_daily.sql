@@ -19,24 +19,11 @@ scores as (
     where {{ in_scoring_span('as_of_date') }}
 ),
 
-indicator_scores as (
-    select
-        account_id,
-        as_of_date,
-        indicator_id,
-        raw_value,
-        indicator_score,
-        effective_weight
-    from {{ ref('int_indicator_scores_daily') }}
-    where {{ in_scoring_span('as_of_date') }}
-),
-
-indicators as (
-    select
-        indicator_id,
-        indicator_label,
-        unit
-    from {{ ref('health_indicators') }}
+-- The parts of each score_change_30d (they sum to it): a profile change, indicators whose
+-- data came or went, each indicator's own change (int_health_score_change_parts).
+score_change_parts as (
+    select * from {{ ref('int_health_score_change_parts') }}
+    where {{ in_health_window('as_of_date') }}
 ),
 
 definition as (
@@ -68,60 +55,26 @@ current_scores as (
         and as_of_date < {{ health_window_end_exclusive() }}
 ),
 
--- Each indicator's contribution to the score (effective weight x score) now and
--- score_change_days before, under the same definition.
-contributions as (
+-- The largest parts first (half a point at least), in words a CSM can read.
+ranked_parts as (
     select
-        current_indicators.account_id,
-        current_indicators.as_of_date,
-        current_indicators.indicator_id,
-        current_indicators.raw_value as value_now,
-        prior_indicators.raw_value as value_before,
-        current_indicators.indicator_score as score_now,
-        prior_indicators.indicator_score as score_before,
-        current_indicators.effective_weight * coalesce(current_indicators.indicator_score, 0)
-        - coalesce(prior_indicators.effective_weight * prior_indicators.indicator_score, 0) as contribution_change
-    from indicator_scores as current_indicators
-    inner join indicator_scores as prior_indicators
-        on current_indicators.account_id = prior_indicators.account_id
-        and current_indicators.indicator_id = prior_indicators.indicator_id
-        and prior_indicators.as_of_date
-            = {{ add_days('current_indicators.as_of_date', -var('score_change_days')) }}
-    where current_indicators.as_of_date >= {{ health_window_start() }}
-        and current_indicators.as_of_date < {{ health_window_end_exclusive() }}
-),
-
-ranked_contributions as (
-    select
-        contributions.*,
-        indicators.indicator_label,
-        indicators.unit,
+        account_id,
+        as_of_date,
+        reason_text,
         row_number() over (
-            partition by contributions.account_id, contributions.as_of_date
-            order by abs(contributions.contribution_change) desc, contributions.indicator_id
+            partition by account_id, as_of_date
+            order by abs(points) desc, part_kind asc, part_key asc
         ) as reason_rank
-    from contributions
-    inner join indicators
-        on contributions.indicator_id = indicators.indicator_id
-    -- An indicator is a reason when its own score moved (or its data came or went), not
-    -- when only its weight shifted because another indicator lost its data.
-    where abs(contributions.contribution_change) >= 0.5
-        and (
-            abs(coalesce(contributions.score_now, -1) - coalesce(contributions.score_before, -1)) >= 0.5
-            or (contributions.value_now is null) <> (contributions.value_before is null)
-        )
+    from score_change_parts
+    where abs(points) >= 0.5
 ),
 
 reasons as (
     select
         account_id,
         as_of_date,
-        {{ ordered_listagg(
-            health_reason_text('indicator_label', 'unit', 'value_before', 'value_now', 'contribution_change'),
-            "'; '",
-            'order by reason_rank'
-        ) }} as top_reasons
-    from ranked_contributions
+        {{ ordered_listagg('reason_text', "'; '", 'order by reason_rank') }} as top_reasons
+    from ranked_parts
     where reason_rank <= 3
     group by account_id, as_of_date
 ),

@@ -5,7 +5,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='window_replace',
+        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'window_replace',
+        partition_by='as_of_date' if target.type == 'spark' else none,
         event_time='as_of_date',
         on_schema_change='fail',
         tags=['daily'],
@@ -98,7 +99,7 @@ reasons as (
         account_id,
         product_id,
         as_of_date,
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             health_reason_text('indicator_label', 'unit', 'value_before', 'value_now', 'contribution_change'),
             "'; '",
             'order by reason_rank'

@@ -7,7 +7,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='window_replace',
+        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'window_replace',
+        partition_by='as_of_date' if target.type == 'spark' else none,
         event_time='as_of_date',
         on_schema_change='fail',
         tags=['daily'],
