@@ -139,6 +139,16 @@ final as (
         on current_scores.account_id = reasons.account_id
         and current_scores.product_id = reasons.product_id
         and current_scores.as_of_date = reasons.as_of_date
+),
+
+-- Live days (marts contract): when the row was computed and whether its day was still
+-- running then; the nightly run's row of a finished day is final.
+live_days as (
+    select
+        final.*,
+        {{ health_is_partial_day('final.as_of_date') }} as is_partial_day,
+        {{ health_computed_at() }} as computed_at
+    from final
 )
 
-select * from final
+select * from live_days

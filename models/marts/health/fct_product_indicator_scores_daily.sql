@@ -42,6 +42,16 @@ final as (
         indicator_scores.is_missing
     from indicator_scores
     cross join definition
+),
+
+-- Live days (marts contract): when the row was computed and whether its day was still
+-- running then; the nightly run's row of a finished day is final.
+live_days as (
+    select
+        final.*,
+        {{ health_is_partial_day('final.as_of_date') }} as is_partial_day,
+        {{ health_computed_at() }} as computed_at
+    from final
 )
 
-select * from final
+select * from live_days
