@@ -3,7 +3,7 @@ while the rest of their usage stays as it was - the case product-level health ex
 (an account that loves module A and abandoned module B shows one good number).
 
 Planned from its own random stream (no other stream moves); applied to the module weights
-of product events (healthgen.activity), so the users stay as active as before and only
+of product events (healthgen.tracks), so the users stay as active as before and only
 the share of their events on the abandoned module fades, to a trickle, over a few weeks.
 The truth is written to `_demo.product_truth`.
 """

@@ -1,79 +1,25 @@
-"""Relationship and outcome data: CRM meetings (crm.event), success goals, opportunities,
-support organizations and tickets, NPS responses. Each carries the planted signals of
-`Daily` (lost executive contact, ticket spikes, detractor NPS, stalled onboarding)."""
+"""CRM records: meetings and calls (crm.event), success goals (crm.success_goal) and
+opportunities (crm.opportunity)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from healthgen.accounts import Accounts, Contacts
-from healthgen.activity import Daily, Users
+from healthgen.activity import Daily
+from healthgen.billing import item_unit_amounts
 from healthgen.catalog import CURRENCIES, PRODUCTS, unit_amount
 from healthgen.common import (
     DAY_SECONDS,
-    FIRST_NAMES,
-    LAST_NAMES,
     NULL_INT,
     GenConfig,
     IdFactory,
     choice,
     obj,
     rng_for,
-    weekday,
 )
-from healthgen.lifecycle import Lifecycle, item_unit_amounts
-
-
-def _business_time(rng: np.random.Generator, days: np.ndarray, tz: np.ndarray) -> np.ndarray:
-    """Seconds since epoch at a local working hour (09:00-17:30) of each day."""
-    local = rng.integers(9 * 3600, 17 * 3600 + 1800, len(days))
-    return days.astype(np.int64) * DAY_SECONDS + local - np.round(tz * 3600).astype(np.int64)
-
-
-def _loaded(rng: np.random.Generator, cfg: GenConfig, last_change_s: np.ndarray,
-            lo: int = 300, hi: int = 6 * 3600) -> np.ndarray:  # fmt: skip
-    """Load time: a few minutes to hours after the last change, never after the last sync
-    (but never before the change either)."""
-    t = last_change_s + rng.integers(lo, hi, len(last_change_s))
-    return np.maximum(np.minimum(t, cfg.load_cap_s), last_change_s)
-
-
-def _recent_loaded(rng: np.random.Generator, cfg: GenConfig, created_s: np.ndarray
-                   ) -> np.ndarray:  # fmt: skip
-    """Load time of a frequently edited CRM record: its last edit was in the last months."""
-    edit = cfg.load_cap_s - rng.integers(3600, 120 * DAY_SECONDS, len(created_s))
-    return np.maximum(edit, created_s + 60)
-
-
-@dataclass
-class Persons:
-    """Contacts of each account by persona."""
-
-    by_acct: dict[int, dict[str | None, list[int]]]
-
-    @classmethod
-    def of(cls, con_: Contacts) -> Persons:
-        out: dict[int, dict[str | None, list[int]]] = {}
-        for c in range(con_.n):
-            out.setdefault(int(con_.account[c]), {}).setdefault(con_.persona[c], []).append(c)
-        return cls(out)
-
-
-def _pick_in_groups(rng: np.random.Generator, group: np.ndarray, values: np.ndarray,
-                    want: np.ndarray, n_groups: int) -> np.ndarray:  # fmt: skip
-    """For each entry of `want` (a group number), a random one of the `values` whose
-    `group` it is; -1 when the group has none."""
-    order = np.argsort(group, kind="stable")
-    starts = np.searchsorted(group[order], np.arange(n_groups + 1))
-    count = starts[1:] - starts[:-1]
-    k = count[want]
-    r = (rng.random(len(want)) * np.maximum(k, 1)).astype(np.int64)
-    pos = np.minimum(starts[want] + r, max(len(order) - 1, 0))
-    out = values[order[pos]] if len(order) else np.zeros(len(want), dtype=np.int64)
-    return np.where(k > 0, out, -1)
-
+from healthgen.engagement.shared import business_time, loaded, pick_in_groups
+from healthgen.lifecycle import Lifecycle
 
 # ---------------------------------------------------------------------------------------
 # crm.event
@@ -92,8 +38,8 @@ def _pick_persona(rng: np.random.Generator, con_: Contacts, code: np.ndarray, ac
     """A contact of each account in `accts` with one of `personas` (else any of its contacts,
     else -1)."""
     wanted = np.isin(code, [PERSONAS.index(p) for p in personas])
-    first = _pick_in_groups(rng, con_.account[wanted], np.flatnonzero(wanted), accts, n_accounts)
-    anyone = _pick_in_groups(rng, con_.account, np.arange(con_.n), accts, n_accounts)
+    first = pick_in_groups(rng, con_.account[wanted], np.flatnonzero(wanted), accts, n_accounts)
+    anyone = pick_in_groups(rng, con_.account, np.arange(con_.n), accts, n_accounts)
     return np.where(first >= 0, first, anyone)
 
 
@@ -213,7 +159,7 @@ def build_crm_events(cfg: GenConfig, acc: Accounts, lc: Lifecycle, con_: Contact
     order = np.lexsort((subject.astype(str), typ.astype(str), day, acct))
     acct, day, typ, who, subject = acct[order], day[order], typ[order], who[order], subject[order]
     k = len(acct)
-    when = _business_time(rng, day + W0, acc.tz_hours[acct])
+    when = business_time(rng, day + W0, acc.tz_hours[acct])
     when = np.minimum(when, (E + 1) * DAY_SECONDS - 60)
     who_id = np.where(who >= 0, con_.id[np.maximum(who, 0)] if con_.n else None, None)
     return {
@@ -223,7 +169,7 @@ def build_crm_events(cfg: GenConfig, acc: Accounts, lc: Lifecycle, con_: Contact
         "subject": subject,
         "type": typ,
         "activity_s": when,
-        "loaded_s": _loaded(rng, cfg, when, 3600, 48 * 3600),
+        "loaded_s": loaded(rng, cfg, when, 3600, 48 * 3600),
     }
 
 
@@ -301,7 +247,7 @@ def build_goals(cfg: GenConfig, acc: Accounts, lc: Lifecycle, daily: Daily, ids:
         "target": np.array(rows["target"], dtype=np.int64),
         "achieved": np.where(achieved >= 0, achieved, NULL_INT),
         "validated": np.array(rows["validated"], dtype=bool),
-        "loaded_s": _loaded(rng, cfg, last, 600, 3 * DAY_SECONDS),
+        "loaded_s": loaded(rng, cfg, last, 600, 3 * DAY_SECONDS),
     }
 
 
@@ -420,227 +366,5 @@ def build_opportunities(cfg: GenConfig, acc: Accounts, lc: Lifecycle, ids: IdFac
         "is_closed": closed,
         "is_won": stage == "Closed Won",
         "created_s": created_s,
-        "loaded_s": _loaded(rng, cfg, np.maximum(last, created_s), 600, 2 * DAY_SECONDS),
-    }
-
-
-# ---------------------------------------------------------------------------------------
-# support
-
-
-def build_support(cfg: GenConfig, acc: Accounts, lc: Lifecycle, con_: Contacts, users: Users,
-                  daily: Daily, ids: IdFactory) -> tuple[dict, dict]:  # fmt: skip
-    rng = rng_for(cfg.seed, "tickets")
-    E, W0, D = cfg.end_day, cfg.start_day, cfg.days
-    orgs_acct = np.flatnonzero(lc.first_start >= 0)
-    org_ids = ids.integers(len(orgs_acct), 360_000_000_000, 370_000_000_000)
-    external = acc.id[orgs_acct].copy()
-    external[rng.random(len(orgs_acct)) < 0.02] = None
-    org_created = (lc.first_start[orgs_acct] - 3) * DAY_SECONDS + rng.integers(
-        0, DAY_SECONDS, len(orgs_acct))  # fmt: skip
-    orgs = {
-        "id": org_ids,
-        "external_id": external,
-        "name": acc.name[orgs_acct].copy(),
-        "loaded_s": _recent_loaded(rng, cfg, org_created),
-    }
-    org_of = np.full(acc.n, -1, dtype=np.int64)
-    org_of[orgs_acct] = org_ids
-
-    # tickets: a Poisson count per account-day
-    seats = acc.base_seats.astype(float)
-    base = (0.25 + 0.06 * np.sqrt(seats)) / 30.0 * np.exp(rng.normal(0, 0.35, acc.n))
-    wd = weekday(W0 + np.arange(D))
-    day_f = np.where(wd >= 5, 0.3, 1.15)
-    rate = daily.active * base[:, None] * daily.ticket_mult * day_f[None, :]
-    onboarding = np.arange(D)[None, :] + W0 - lc.first_start[:, None]
-    rate = rate * np.where((onboarding >= 0) & (onboarding < 60), 1.8, 1.0)
-    counts = rng.poisson(rate)
-    a_idx, d_idx = np.nonzero(counts)
-    reps = counts[a_idx, d_idx]
-    acct = np.repeat(a_idx, reps)
-    dd = np.repeat(d_idx, reps)
-    n = len(acct)
-    sev = daily.severe[acct, dd]
-    pr = rng.random(n)
-    priority = np.where(
-        sev,
-        np.where(pr < 0.08, "low", np.where(pr < 0.35, "normal", np.where(pr < 0.7, "high",
-                 np.where(pr < 0.95, "urgent", None)))),
-        np.where(pr < 0.22, "low", np.where(pr < 0.74, "normal", np.where(pr < 0.9, "high",
-                 np.where(pr < 0.95, "urgent", None)))),
-    ).astype(object)  # fmt: skip
-    day = W0 + dd
-    created_s = _business_time(rng, day, acc.tz_hours[acct])
-    created_s = np.minimum(created_s, (E + 1) * DAY_SECONDS - 120)
-    age = E - day
-    sr = rng.random(n)
-    status = np.where(
-        age > 20,
-        np.where(sr < 0.7, "solved", "closed"),
-        np.where(sr < 0.15, "new", np.where(sr < 0.45, "open", np.where(
-            sr < 0.6, "pending", np.where(sr < 0.65, "hold", "solved")))),
-    ).astype(object)  # fmt: skip
-    status[(status == "closed") & (age <= 30)] = "solved"
-    hours = np.exp(rng.normal(np.log(18), 1.2, n)) * np.where(sev, 2.0, 1.0)
-    solved_s = created_s + (hours * 3600).astype(np.int64)
-    is_solved = np.isin(status, ["solved", "closed"])
-    late = is_solved & (solved_s >= cfg.load_cap_s)
-    status[late] = "open"
-    is_solved &= ~late
-    solved_s = np.where(is_solved, solved_s, NULL_INT)
-    cr = rng.random(n)
-    csat = np.where(
-        sev,
-        np.where(cr < 0.25, "offered", np.where(cr < 0.45, "unoffered",
-                 np.where(cr < 0.6, "good", "bad"))),
-        np.where(cr < 0.3, "offered", np.where(cr < 0.55, "unoffered",
-                 np.where(cr < 0.93, "good", "bad"))),
-    ).astype(object)  # fmt: skip
-    csat[~is_solved] = "unoffered"
-    typ = choice(rng, ("problem", "incident", "question", "task", None), n,
-                 [0.3, 0.2, 0.35, 0.1, 0.05])  # fmt: skip
-    # requesters: the account's contacts (as typed in the CRM) or product users, lower-cased
-    c_acct = con_.account[np.array([e is not None for e in con_.email], dtype=bool)]
-    c_idx = np.flatnonzero(np.array([e is not None for e in con_.email], dtype=bool))
-    c_pick = _pick_in_groups(rng, c_acct, c_idx, acct, acc.n)
-    u_pick = _pick_in_groups(rng, users.acct, np.arange(users.n), acct, acc.n)
-    use_contact = ((rng.random(n) < 0.55) & (c_pick >= 0)) | (u_pick < 0)
-    requester = np.where(
-        use_contact,
-        con_.email[np.maximum(c_pick, 0)] if con_.n else None,
-        users.email[np.maximum(u_pick, 0)] if users.n else None,
-    )
-    requester[(c_pick < 0) & (u_pick < 0)] = None
-    requester = obj([x.lower() if isinstance(x, str) else None for x in requester])
-    tickets = {
-        "id": np.arange(n, dtype=np.int64) + 1001,
-        "org": org_of[acct],
-        "requester": requester,
-        "priority": priority,
-        "status": status,
-        "type": typ,
-        "created_s": created_s,
-        "solved_s": solved_s,
-        "csat": csat,
-        "loaded_s": _loaded(
-            rng, cfg, np.maximum(created_s, np.where(is_solved, solved_s, 0)), 300, 12 * 3600
-        ),  # fmt: skip
-    }
-    order_t = np.argsort(created_s, kind="stable")
-    for k in tickets:
-        if k != "id":
-            tickets[k] = tickets[k][order_t]
-    return orgs, tickets
-
-
-# ---------------------------------------------------------------------------------------
-# survey.nps_response
-
-COMMENTS = {
-    "detractor": ("Too slow and the reports keep breaking.", "Support takes days to answer.",
-                  "We are not getting the value we expected.", "Hard to use for our team.",
-                  "Pricing is too high for what we use.", "Missing key integrations."),
-    "passive": ("Does the job.", "Good, but onboarding was rough.", "Solid product, some gaps.",
-                "OK for reporting, automation could be better."),
-    "promoter": ("Love the dashboards!", "Our whole team relies on it.",
-                 "Great support and product.", "Saves us hours every week.",
-                 "The automation features are fantastic."),
-}  # fmt: skip
-
-
-def _recase(rng: np.random.Generator, email: str) -> str:
-    r = rng.random()
-    if r < 0.45:
-        return email.lower()
-    if r < 0.6:
-        return email.upper()
-    local, _, dom = email.partition("@")
-    if r < 0.85:
-        return local.title() + "@" + dom.lower()
-    return local.lower() + "@" + dom.upper()
-
-
-def _scores(rng: np.random.Generator, n: int, p_det: np.ndarray) -> np.ndarray:
-    u = rng.random(n)
-    det = rng.integers(0, 7, n)
-    det = np.where(rng.random(n) < 0.6, rng.integers(3, 7, n), det)
-    passive = rng.integers(7, 9, n)
-    promoter = rng.integers(9, 11, n)
-    p_pas = (1 - p_det) * 0.38
-    return np.where(u < p_det, det, np.where(u < p_det + p_pas, passive, promoter))
-
-
-def build_nps(cfg: GenConfig, acc: Accounts, lc: Lifecycle, con_: Contacts, daily: Daily,
-              ids: IdFactory) -> dict[str, np.ndarray]:  # fmt: skip
-    rng = rng_for(cfg.seed, "nps")
-    E, W0, D = cfg.end_day, cfg.start_day, cfg.days
-    resp_p = {"executive_sponsor": 0.15, "decision_maker": 0.2, "champion": 0.4,
-              "influencer": 0.3, "end_user": 0.25, None: 0.2}  # fmt: skip
-    persons = Persons.of(con_)
-    sentiment = np.clip(rng.normal(0.12, 0.07, acc.n), 0.02, 0.4)  # baseline P(detractor)
-    rows_c: list[np.ndarray] = []
-    rows_d: list[np.ndarray] = []
-    for a in np.flatnonzero(lc.first_start >= 0):
-        a = int(a)
-        phase = int(rng.integers(0, 182))
-        waves = np.arange(phase, D, 182)
-        waves = waves[daily.active[a, waves]] if len(waves) else waves
-        contacts = [c for lst in persons.by_acct.get(a, {}).values() for c in lst
-                    if con_.email[c] is not None]  # fmt: skip
-        if not contacts:
-            continue
-        cs = np.array(contacts, dtype=np.int64)
-        pr = np.array([resp_p[con_.persona[c]] for c in cs])
-        for w in waves.tolist():
-            hit = cs[rng.random(len(cs)) < pr]
-            delay = np.minimum(rng.exponential(4, len(hit)).astype(np.int64), 20)
-            rows_c.append(hit)
-            rows_d.append(np.minimum(w + delay, D - 1))
-    # detractor signal: make sure someone answers (badly) within the window
-    for f in lc.fates:
-        if f.flags.get("detractor_nps") and f.signal_start >= 0:
-            lo, hi = max(f.signal_start, W0), min(f.day if f.noise is None else
-                                                  f.signal_start + (f.day - f.signal_start) // 2,
-                                                  E)  # fmt: skip
-            contacts = [c for lst in persons.by_acct.get(f.acct, {}).values() for c in lst
-                        if con_.email[c] is not None]  # fmt: skip
-            if hi > lo and contacts:
-                rows_c.append(np.array([contacts[int(rng.integers(len(contacts)))]]))
-                rows_d.append(np.array([int(rng.integers(lo, hi)) - W0]))
-    contact = np.concatenate(rows_c) if rows_c else np.zeros(0, np.int64)
-    dd = np.concatenate(rows_d) if rows_d else np.zeros(0, np.int64)
-    acct = con_.account[contact]
-    n = len(contact)
-    p_det = np.where(daily.detractor[acct, dd], 0.75,
-                     np.where(daily.stalled[acct], 0.4, sentiment[acct]))  # fmt: skip
-    score = _scores(rng, n, p_det)
-    email = obj([_recase(rng, con_.email[c]) for c in contact])
-    # a few answers from people who are no contact (forwarded surveys, personal addresses)
-    k = max(1, int(round(n * 0.04))) if n else 0
-    stray_d = rng.integers(0, D, k)
-    stray_email = obj([f"{FIRST_NAMES[rng.integers(len(FIRST_NAMES))].lower()}."
-                       f"{LAST_NAMES[rng.integers(len(LAST_NAMES))].lower()}"
-                       f"{int(rng.integers(1, 99))}@gmail.com" for _ in range(k)])  # fmt: skip
-    email = np.concatenate([email, stray_email])
-    dd = np.concatenate([dd, stray_d])
-    score = np.concatenate([score, _scores(rng, k, np.full(k, 0.2))])
-    acct_tz = np.concatenate([acc.tz_hours[acct], np.zeros(k)])
-    n = len(email)
-    band = np.where(score <= 6, "detractor", np.where(score <= 8, "passive", "promoter"))
-    comment = np.empty(n, dtype=object)
-    for b in ("detractor", "passive", "promoter"):
-        m = band == b
-        comment[m] = choice(rng, COMMENTS[b], int(m.sum()))
-    comment[rng.random(n) < 0.45] = None
-    created_s = _business_time(rng, W0 + dd, acct_tz) + rng.integers(-3 * 3600, 5 * 3600, n)
-    created_s = np.minimum(created_s, (E + 1) * DAY_SECONDS - 60)
-    order = np.argsort(created_s, kind="stable")
-    return {
-        "id": ids.stripe("nps_", n, 16),
-        "email": email[order],
-        "score": score[order].astype(np.int64),
-        "comment": comment[order],
-        "created_s": created_s[order],
-        "loaded_s": _loaded(rng, cfg, created_s[order], 600, 12 * 3600),
+        "loaded_s": loaded(rng, cfg, np.maximum(last, created_s), 600, 2 * DAY_SECONDS),
     }
