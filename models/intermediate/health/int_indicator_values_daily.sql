@@ -293,10 +293,10 @@ final as (
         'stakeholder_coverage', 'nps', 'support_burden', 'payment_health', 'goal_attainment', 'onboarding_progress'] %}
     {% for indicator_id in indicator_ids %}
     select
-        account_id,
-        as_of_date,
+        values_wide.account_id,
+        values_wide.as_of_date,
         '{{ indicator_id }}' as indicator_id,
-        cast({{ indicator_id }} as {{ type_double() }}) as raw_value,
+        cast(values_wide.{{ indicator_id }} as {{ type_double() }}) as raw_value,
         definition.indicators_definition_version
     from values_wide
     cross join definition
