@@ -200,7 +200,7 @@ def benchmark(args: argparse.Namespace) -> Report:
         """Run a phase (with the extra environment of runs[0]); when it took under a minute
         and `runs` holds more, run those too: the median wall and the spread min-max."""
         since = time.time()
-        runs = runs or [{}]
+        runs = (runs or [{}])[: args.repeats]
         measures = [run_measured(command, {**env, **runs[0]})]
         if measures[0][0] < 60:
             measures += [run_measured(command, {**env, **extra}) for extra in runs[1:]]
@@ -366,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="tiny run for CI: 40 accounts x 90 days, 5-day window"
     )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each phase that takes under a minute (median, spread)"
+    )
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument("--keep", action="store_true", help="keep the temporary warehouse")
     parser.add_argument(
@@ -378,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         args.accounts, args.days, args.window_days = 40, 90, 5
         args.single_day_sample = args.single_day_sample or 2
+        args.repeats = 1
     if args.accounts > 10_000 and not args.large:
         parser.error("more than 10,000 accounts takes long: pass --large")
     if args.single_day_sample is None:

@@ -83,7 +83,7 @@ def tick_and_run(job_name: str, *, defs: Definitions | None = None) -> tuple[Any
 
         defs = build_definitions()
     dagster_instance = instance()
-    [sensor] = [s for s in defs.sensors if getattr(s, "job_name", None) == job_name]
+    [sensor] = [s for s in defs.sensors if s.has_jobs and job_name in {job.name for job in s.jobs}]
     tick = sensor.evaluate_tick(
         build_sensor_context(
             instance=dagster_instance, resources=defs.resources, repository_def=defs.get_repository_def()

@@ -61,8 +61,9 @@ def dbt_bin() -> str:
 def run_dbt(
     args: list[str], duckdb_path: Path, work_dir: Path, check: bool = True, **env_overrides: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`."""
-    env = dict(os.environ)
+    """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`,
+    on the tests' clock (HEALTH_NOW = BUILD_NOW unless the test sets its own)."""
+    env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
     env.update(
         {
             "HEALTH_DUCKDB_PATH": str(duckdb_path),
@@ -148,8 +149,9 @@ def copy_project(destination: Path) -> Path:
 def run_dbt_in(
     project: Path, args: list[str], duckdb_path: Path, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt on a project copy (its own target and logs inside the copy)."""
-    env = dict(os.environ)
+    """Run dbt on a project copy (its own target and logs inside the copy), on the tests'
+    clock like run_dbt."""
+    env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
     env.update(
         {
             "HEALTH_DUCKDB_PATH": str(duckdb_path),

@@ -38,9 +38,11 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         assert phase["peak_memory_mib"] > 0
         assert phase["cpu_seconds"] > 0
     assert set(report["ratios"]) >= {
-        "recalculation / scan floor",
+        "5-day recalculation (one run) / scan floor",
         "separate single-day runs / one run",
         "daily run / recalculation",
+        "rescore / recalculation",
     }
+    assert any(name.startswith("5-day rescore") for name in names)
     markdown = (tmp_path / "smoke.md").read_text()
     assert "| phase | wall s |" in markdown and report["commit"] in markdown

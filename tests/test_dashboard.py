@@ -412,7 +412,9 @@ def test_a_partial_day_is_marked_on_every_page_with_its_computed_at(
     finally:
         con.close()
     at = app_test(monkeypatch, path)
-    for page in PAGES:
+    # Definition quality shows back-tests of finished outcomes (nightly marts), no day's
+    # figures; the sidebar caption still says the latest day is partial.
+    for page in [p for p in PAGES if p != "views/definition_quality.py"]:
         if page != "views/overview.py":
             at.switch_page(page).run()
         assert_clean(at, page)

@@ -246,13 +246,15 @@ def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb
     # Snapshots every SNAPSHOT_DAYS back from the prediction date; the current ones are scored.
     assert ((prediction_date - examples["feature_date"]).dt.days % SNAPSHOT_DAYS == 0).all()
     assert set(examples.loc[examples["example_type"] == "current", "feature_date"]) == {prediction_date}
-    # The training set by definition: every past snapshot whose label window ended before
-    # the prediction date, labelled churned when a churn outcome falls in that window.
-    training = examples[(examples["example_type"] == "history") & (examples["label_end"] < prediction_date)]
+    # The training set by definition: every past snapshot whose label window and the grace
+    # period after it (a late renewal can still undo a churn) ended before the prediction
+    # date, labelled churned when a churn outcome falls in that window.
+    known = examples["label_end"] + pd.Timedelta(days=GRACE_DAYS) < prediction_date
+    training = examples[(examples["example_type"] == "history") & known]
     assert (training["is_churned"] == training["expected_churn_date"].notna()).all()
     pd.testing.assert_series_equal(training["churn_date"], training["expected_churn_date"], check_names=False)
     # Labels not known yet carry no label.
-    assert examples.loc[examples["label_end"] >= prediction_date, "is_churned"].isna().all()
+    assert examples.loc[~known, "is_churned"].isna().all()
     risk = _frame(
         con,
         "select distinct prediction_date, model_status, training_example_count, training_churn_count, "
@@ -287,13 +289,13 @@ def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb
 def _holdout_split(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training and test snapshots of the holdout, by definition: train on labels final
     before the cutoff (label window and grace period over), test on the snapshots from the
-    cutoff on whose label window ended before the prediction date."""
+    cutoff on whose label was final (window and grace period over) by the prediction date."""
     cutoff = pd.Timestamp(CUTOFF)
     history = examples[examples["example_type"] == "history"]
     train = history[history["label_end"] + pd.Timedelta(days=GRACE_DAYS) < cutoff]
     test = history[
         (history["feature_date"] >= cutoff)
-        & (history["label_end"] < pd.Timestamp(END_DATE))
+        & (history["label_end"] + pd.Timedelta(days=GRACE_DAYS) < pd.Timestamp(END_DATE))
         & history["health_score"].notna()
     ]
     return train.sort_values("example_id"), test.sort_values("example_id")

@@ -63,6 +63,7 @@ def mart_hashes(path: Path, start: dt.date) -> dict[str, tuple]:
 
 
 def run_window(built_warehouse, tmp_path: Path, project: Path, **env: str) -> tuple[Path, str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     warehouse = copy_world(built_warehouse, tmp_path)
     start = built_warehouse.end_date - dt.timedelta(days=DAYS - 1)
     with pipeline_env(

@@ -142,11 +142,11 @@ def test_daily_metrics_equal_sql(semantic: SemanticProject, tmp_path: Path):
             strftime(as_of_date, '%Y-%m-%d'),
             count(*),
             sum(arr),
-            sum(case when health_band = 'poor' then arr else 0 end),
-            avg(health_score),
-            sum(arr * health_score) filter (where health_score is not null)
-                / sum(arr) filter (where health_score is not null),
-            sum(case when health_band = 'good' then arr else 0 end) / sum(arr)
+            sum(case when effective_health_band = 'poor' then arr else 0 end),
+            avg(effective_health_score),
+            sum(arr * effective_health_score) filter (where effective_health_score is not null)
+                / sum(arr) filter (where effective_health_score is not null),
+            sum(case when effective_health_band = 'good' then arr else 0 end) / sum(arr)
         from marts.fct_account_health_daily
         group by as_of_date
         order by as_of_date
@@ -182,7 +182,7 @@ def test_accounts_by_band_equal_sql(semantic: SemanticProject, tmp_path: Path):
     counts = {
         (day, band): n
         for day, band, n in semantic.sql(
-            "select strftime(as_of_date, '%Y-%m-%d'), health_band, count(*) "
+            "select strftime(as_of_date, '%Y-%m-%d'), effective_health_band, count(*) "
             "from marts.fct_account_health_daily group by all"
         )
     }
@@ -229,9 +229,9 @@ def test_month_grain_takes_the_last_day_and_slices_by_tier(semantic: SemanticPro
             strftime(date_trunc('month', health.as_of_date), '%Y-%m-%d'),
             coalesce(accounts.customer_tier, ''),
             count(*),
-            sum(case when health.health_band = 'poor' then health.arr else 0 end),
-            sum(health.arr * health.health_score) filter (where health.health_score is not null)
-                / sum(health.arr) filter (where health.health_score is not null)
+            sum(case when health.effective_health_band = 'poor' then health.arr else 0 end),
+            sum(health.arr * health.effective_health_score) filter (where health.effective_health_score is not null)
+                / sum(health.arr) filter (where health.effective_health_score is not null)
         from marts.fct_account_health_daily as health
         inner join last_days on health.as_of_date = last_days.as_of_date
         left join marts.dim_account as accounts on health.account_id = accounts.account_id

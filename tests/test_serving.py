@@ -129,7 +129,7 @@ def test_refused_or_failed_publications_leave_the_current_one(built_warehouse, t
     with pytest.raises(serving.PublishRefused, match="nothing to serve"):
         serving.publish(empty, serving_dir)
 
-    def crash(source, target, publication_id, published_at):
+    def crash(source, target, *args, **kwargs):
         duckdb.connect(str(target)).execute("create table half_written as select 1").close()
         raise OSError("disk full")
 

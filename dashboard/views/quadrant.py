@@ -23,6 +23,7 @@ if not data.has_table("dim_health_quadrant"):
     ui.optional_mart_missing("dim_health_quadrant", "The relationship × impact map")
     st.stop()
 day = ui.as_of()
+ui.partial_day_notice(day)
 quadrants = data.query("select * from marts.dim_health_quadrant")
 labels = dict(zip(quadrants["health_quadrant"], quadrants["quadrant_label"], strict=True))
 relationship_threshold = float(quadrants["relationship_threshold"].iloc[0])
