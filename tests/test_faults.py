@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import END_DATE, PROJECT_DIR, dbt_bin, run_dbt, window_vars
+from conftest import BUILD_NOW, END_DATE, PROJECT_DIR, dbt_bin, run_dbt, window_vars
 
 W30 = (END_DATE - dt.timedelta(days=29), END_DATE)
 TEN_DAYS = [END_DATE - dt.timedelta(days=9 - i) for i in range(10)]
@@ -202,6 +202,8 @@ def test_ten_single_day_runs_equal_a_ten_day_run_and_a_full_refresh(built_wareho
     common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--quiet",
               "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]  # fmt: skip
     monkeypatch.setenv("HEALTH_DBT_TARGET", "dev")
+    # One clock for every run (computed_at is the run's clock: compared rows must agree).
+    monkeypatch.setenv("HEALTH_NOW", BUILD_NOW.isoformat())
     # In-process runs switch files between invocations: release each file after use.
     monkeypatch.setenv("HEALTH_DUCKDB_KEEP_OPEN", "false")
 
