@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -480,9 +481,13 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         assert "staging/base_product__tracks:not_null_base_product__tracks_record_key" in checks
         assert not any("unique_base_product__tracks" in check for check in checks), "history scans: nightly"
         # After a failed intraday run, the next one rebuilds all the job holds.
-        from dagster._core.test_utils import create_run_for_test
+        from dagster import DagsterRun
 
-        create_run_for_test(instance, job_name="health_intraday_job", status=DagsterRunStatus.FAILURE)
+        instance.add_run(
+            DagsterRun(
+                job_name="health_intraday_job", run_id=str(uuid.uuid4()), status=DagsterRunStatus.FAILURE
+            )
+        )
         _land(path, "product.tracks", start + dt.timedelta(minutes=40))
         after_failure = tick(start + dt.timedelta(minutes=41), second.cursor)
         [request] = after_failure.run_requests
