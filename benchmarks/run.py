@@ -13,6 +13,7 @@ phase (from run_results.json).
     python benchmarks/run.py --accounts 100000 --large  # long; kept out of CI
     python benchmarks/run.py --smoke                    # tiny: CI checks the report only
     python benchmarks/run.py --accounts 10000 --phases intraday   # generation, one build, intraday
+    python benchmarks/run.py --accounts 10000 --phases daily      # generation, full build, daily, floor
 
 Phases: data generation; full build (window of --window-days, default 180, ending
 yesterday-of-the-data); one daily incremental run (the last day only, after a build up
@@ -274,6 +275,19 @@ def benchmark(args: argparse.Namespace) -> Report:
             "incremental: only the new day",
             runs=[{}, {}, {}],
         )
+        if args.phases == "daily":
+            daily.rows_processed = count(
+                duckdb_path, f"select count(*) from marts.fct_account_health_daily where as_of_date = '{end}'"
+            )
+            floor = phase(
+                "scan floor (DuckDB: tracks by account and day)",
+                floor_command(duckdb_path),
+                report.events,
+                runs=[{}, {}, {}],
+            )
+            ratio = round(daily.wall_seconds / floor.wall_seconds, 2)
+            report.ratios = {"daily run (1 day) / scan floor": ratio}
+            return report
         recalc = phase(
             f"{args.window_days}-day recalculation (one run)",
             job_command("health_recalculation_job", recalc_start, end),
@@ -373,14 +387,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary warehouse")
     parser.add_argument(
         "--phases",
-        choices=["all", "intraday"],
+        choices=["all", "intraday", "daily"],
         default="all",
-        help="intraday: data generation, one daily run and the intraday phase only",
+        help=(
+            "intraday: data generation, one daily run and the intraday phase only; daily: data "
+            "generation, the full build, the daily run and the scan floor"
+        ),
     )
     args = parser.parse_args(argv)
     if args.smoke:
         args.accounts, args.days, args.window_days = 40, 90, 5
-        args.single_day_sample = args.single_day_sample or 2
+        args.single_day_sample = args.single_day_sample or 1
         args.repeats = 1
     if args.accounts > 10_000 and not args.large:
         parser.error("more than 10,000 accounts takes long: pass --large")

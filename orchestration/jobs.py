@@ -54,11 +54,20 @@ def range_tags(start: str, end: str) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end}
 
 
-def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJob, AssetJob]:
-    """The daily, recalculation, rescore and weekly jobs."""
+def build_jobs(
+    raw_keys: Iterable[AssetKey], history_checks: Iterable[AssetCheckKey] = ()
+) -> tuple[AssetJob, AssetJob, AssetJob, AssetJob]:
+    """The daily, recalculation, rescore and weekly jobs. `history_checks`: the dbt tests
+    over the whole event history (orchestration/dbt/history_checks.py), weekly only."""
     # Partitioning is inferred from the assets: the daily models' DailyPartitionsDefinition.
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
     raw_checks = AssetSelection.checks_for_assets(*raw_keys)
+    whole_history = AssetSelection.checks(*history_checks)
+    # The whole-history tests (weekly) stay in the daily and recalculation selections: leaving
+    # them out would make the upstream dbt op a subset, run with dagster-dbt's own node list
+    # instead of the selector; the selector health_upstream leaves them out of the dbt
+    # invocation, so they report no result. The rescore job is a subset anyway (it leaves
+    # out the event history) and would run them: it leaves them out too.
     everything = (AssetSelection.all() - weekly_assets) | raw_checks
     event_history = AssetSelection.tag(EVENT_HISTORY_TAG, "")
     daily = define_asset_job(
@@ -79,7 +88,7 @@ def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJ
     )
     rescore = define_asset_job(
         RESCORE_JOB_NAME,
-        selection=(everything - event_history) | raw_checks,
+        selection=(everything - event_history - whole_history) | raw_checks,
         description=(
             "Recalculate a window after a change of the scoring definition only: the stored "
             "indicator values are rescored, no model that reads event history runs "
@@ -90,8 +99,11 @@ def build_jobs(raw_keys: Iterable[AssetKey]) -> tuple[AssetJob, AssetJob, AssetJ
     )
     weekly = define_asset_job(
         WEEKLY_JOB_NAME,
-        selection=weekly_assets,
-        description="Retrain and evaluate the churn model on the scores the daily runs built.",
+        selection=weekly_assets | whole_history,
+        description=(
+            "Retrain and evaluate the churn model on the scores the daily runs built; run the "
+            "dbt tests that scan the whole event history."
+        ),
         tags={TRIGGER_TAG: "weekly"},
     )
     return daily, recalculation, rescore, weekly

@@ -14,4 +14,4 @@ echo "== dbt manifest (read by Dagster and the quality checks)"
 python -c "from customer_health.manifest import prepare; print(prepare())"
 
 echo "== pytest"
-python -m pytest -q -n 2 --dist loadfile tests
+python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests

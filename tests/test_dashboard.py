@@ -25,53 +25,29 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from _browser import browser, free_port, http_ok, keep_screenshot, server, wait_until
-from conftest import PROJECT_DIR, Warehouse
-
-APP = PROJECT_DIR / "dashboard" / "app.py"
-PAGES = {
-    "views/overview.py": "Customer health overview",
-    "views/segments.py": "Segments",
-    "views/hierarchy.py": "Hierarchy explorer",
-    "views/quadrant.py": "Relationship × impact",
-    "views/account.py": "Account",
-    "views/alerts.py": "Alerts",
-    "views/definition_quality.py": "Definition quality",
-}
-OPTIONAL_MARTS = (
-    "fct_hierarchy_health_daily",
-    "fct_health_alerts",
-    "dim_account",
-    "fct_hierarchy_product_health_daily",
-    "fct_product_health_daily",
-    "fct_product_indicator_scores_daily",
-    "dim_health_quadrant",
-    "dim_health_override",
+from _dashboard_app import (
+    APP,
+    BROWSER_TIMEOUT,
+    OPTIONAL_MARTS,
+    PAGE_STATE,
+    PAGES,
+    Serving,
+    app_test,
+    assert_clean,
+    metric,
+    override_account,
+    wait_for_page,
 )
-RUN_TIMEOUT = 60
-BROWSER_TIMEOUT = 90
+from conftest import PROJECT_DIR, Warehouse
 
 sys.path.insert(0, str(APP.parent))
 from health_dashboard import ui  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Serving:
-    path: Path
-    end_date: dt.date
-
-    def sql(self, query: str, params: list[object] | None = None) -> pd.DataFrame:
-        con = duckdb.connect(str(self.path), read_only=True)
-        try:
-            return con.execute(query, params or []).df()
-        finally:
-            con.close()
 
 
 @pytest.fixture(scope="module")
@@ -96,28 +72,6 @@ def bare_serving(serving: Serving, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         con.close()
     return Serving(path, serving.end_date)
-
-
-def app_test(monkeypatch: pytest.MonkeyPatch, serving_path: Path):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("HEALTH_SERVING_PATH", str(serving_path))
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
-    at.run()
-    return at
-
-
-def assert_clean(at: object, page: str) -> None:
-    exceptions = [e.message for e in at.exception]  # type: ignore[attr-defined]
-    errors = [e.value for e in at.error]  # type: ignore[attr-defined]
-    assert not exceptions, f"{page}: {exceptions}"
-    assert not errors, f"{page}: {errors}"
-
-
-def metric(at: object, label: str) -> object:
-    found = [m for m in at.metric if m.label == label]  # type: ignore[attr-defined]
-    assert found, f"no metric {label!r}; metrics: {[m.label for m in at.metric]}"  # type: ignore[attr-defined]
-    return found[0]
 
 
 # --- AppTest ------------------------------------------------------------------------------------
@@ -299,23 +253,6 @@ def test_quadrant_page_counts_the_marts(serving: Serving, monkeypatch: pytest.Mo
     assert len(listed) == count
 
 
-def override_account(serving: Serving) -> pd.Series:
-    found = serving.sql(
-        """
-        select h.account_id, h.health_score, h.health_band, h.effective_health_band, o.override_reason,
-            o.created_by_user_id, o.effective_end_date
-        from marts.fct_account_health_daily as h
-        inner join marts.dim_health_override as o on h.override_id = o.override_id
-        where h.as_of_date = ?
-        order by (h.effective_health_band <> h.health_band) desc, h.arr desc, h.account_id
-        limit 1
-        """,
-        [serving.end_date],
-    )
-    assert not found.empty, "the test dataset has an override applying on its last day"
-    return found.iloc[0]
-
-
 def test_account_page_shows_the_override_beside_the_computed_score(
     serving: Serving, monkeypatch: pytest.MonkeyPatch
 ):
@@ -449,22 +386,6 @@ def running_app(serving: Serving, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-PAGE_STATE = """(() => {
-  const all = s => Array.from(document.querySelectorAll(s));
-  return JSON.stringify({
-    running: all('[data-testid="stStatusWidgetRunningIcon"], [data-testid="stStatusWidgetRunningManIcon"]').length,
-    exceptions: all('[data-testid="stException"]').map(e => e.innerText.slice(0, 800)),
-    errors: all('[data-testid="stAlertContentError"]').map(e => e.innerText.slice(0, 800)),
-    charts: all('[data-testid="stVegaLiteChart"]').map(e => {
-      const c = e.querySelector('canvas, svg');
-      const r = c ? c.getBoundingClientRect() : {width: 0, height: 0};
-      return [Math.round(r.width), Math.round(r.height)];
-    }),
-    text: document.body ? document.body.innerText : ''
-  });
-})()"""
-
-
 def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):
     with browser(tmp_path) as devtools:
         started = time.perf_counter()
@@ -495,20 +416,6 @@ def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_p
     assert png.startswith(b"\x89PNG") and len(png) > 20_000, "blank or tiny screenshot"
     screenshot = keep_screenshot(png, "overview.png", tmp_path)
     print(f"overview loaded in {load_seconds:.2f}s; screenshot: {screenshot}")
-
-
-def wait_for_page(devtools: object, url: str, needle: str, charts: int) -> dict:
-    devtools.call("Page.navigate", url=url)  # type: ignore[attr-defined]
-    deadline = time.monotonic() + BROWSER_TIMEOUT
-    while True:
-        state = json.loads(devtools.evaluate(PAGE_STATE))  # type: ignore[attr-defined]
-        assert not state["exceptions"], state["exceptions"]
-        assert not state["errors"], state["errors"]
-        drawn = [c for c in state["charts"] if c[0] > 0 and c[1] > 0]
-        if needle in state["text"] and len(drawn) >= charts and not state["running"]:
-            return state
-        assert time.monotonic() < deadline, f"{url} did not finish loading: {state['text'][:2000]}"
-        time.sleep(0.25)  # polling the page until it has rendered
 
 
 def test_round_two_pages_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):

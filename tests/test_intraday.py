@@ -11,7 +11,6 @@ next morning finalises it, equal to a single end-of-day run; the alert is delive
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -20,199 +19,38 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _intraday_world import (
+    DAY,
+    INTRADAY_AT,
+    NIGHTLY_AT,
+    RAW_TABLES,
+    TODAY,
+    afternoon_events,
+    day_rows,
+    defs_now,
+    land_row,
+    morning_events,
+    outbox_ids,
+    query,
+    raw_world,
+    reshape_usage,
+    usage_alerts,
+    utilization,
+)
 from _pipeline import assert_success, pipeline_env, run_pipeline
 from conftest import BUILD_NOW, END_DATE, generate, run_dbt, window_vars
 from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
 
 from customer_health import serving
-from healthgen.landing import LandedEvent, land_events, land_hour
+from healthgen.landing import land_events, land_hour
 from orchestration.run import execute_request
 
-DAY = END_DATE  # the last finished day of the generated data
-TODAY = DAY + dt.timedelta(days=1)
-LANDED_AT = dt.datetime.combine(TODAY, dt.time(10, 1))
-INTRADAY_AT = dt.datetime.combine(TODAY, dt.time(10, 5), tzinfo=dt.UTC)
-NIGHTLY_AT = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(3, 0), tzinfo=dt.UTC)
 DAILY_MARTS = (
     "fct_account_health_daily",
     "fct_indicator_scores_daily",
     "fct_hierarchy_health_daily",
     "fct_segment_health_daily",
 )
-
-
-def query(path: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.execute(sql, params or []).fetchall()
-
-
-def defs_now():
-    from orchestration.definitions import build_definitions
-
-    return build_definitions()
-
-
-# --------------------------------------------------------------------------- the world
-
-PICK_ACCOUNT_SQL = """
-with users as (
-    select * from product.users
-    qualify row_number() over (partition by id order by _loaded_at desc) = 1
-),
-
-customers as (
-    select id, json_extract_string(metadata, '$.crm_account_id') as account_id
-    from billing.customer
-    where json_valid(metadata)
-    qualify row_number() over (partition by id order by _loaded_at desc) = 1
-),
-
-paying as (
-    select distinct customers.account_id
-    from billing.subscription as subscriptions
-    inner join customers on subscriptions.customer_id = customers.id
-    where subscriptions.status = 'active'
-        and subscriptions.ended_at is null
-        and subscriptions.current_period_end > ?
-),
-
-licensed as (
-    select account_id, count(*) as users
-    from users
-    where is_licensed and deactivated_at is null and account_id is not null
-    group by account_id
-)
-
-select licensed.account_id
-from licensed
-inner join paying on licensed.account_id = paying.account_id
-inner join crm.account as accounts on accounts.id = licensed.account_id
-where not accounts.is_deleted and licensed.users >= 4
-order by accounts.parent_id is null, licensed.users desc, licensed.account_id
-limit 1
-"""
-
-
-def reshape_usage(path: Path) -> tuple[str, list[str]]:
-    """Account X, whose usage collapses: its events of the last 59 days are removed, except
-    a burst on DAY-29 (every licensed user, every key feature). On DAY its 30-day window
-    still holds the burst (no alert); on TODAY only this morning's users are left, against
-    the burst 30 days earlier: a usage (engagement) alert opens today.
-    Done before the first build, as if the loader had delivered it so."""
-    with duckdb.connect(str(path)) as connection:
-        (account_id,) = connection.execute(PICK_ACCOUNT_SQL, [TODAY + dt.timedelta(days=2)]).fetchone()
-        users = [
-            user_id
-            for (user_id,) in connection.execute(
-                """
-                select id from product.users
-                where account_id = ? and is_licensed and deactivated_at is null
-                qualify row_number() over (partition by id order by _loaded_at desc) = 1
-                order by id
-                """,
-                [account_id],
-            ).fetchall()
-        ]
-        connection.execute(
-            """
-            delete from product.tracks
-            where "timestamp" >= ?
-                and user_id in (select id from product.users where account_id = ?)
-            """,
-            [dt.datetime.combine(DAY - dt.timedelta(days=58), dt.time()), account_id],
-        )
-    features = [
-        line.split(",")[:2]
-        for line in (Path(__file__).parents[1] / "seeds" / "definitions" / "product_features.csv")
-        .read_text()
-        .splitlines()[1:]
-        if line.endswith(",true")
-    ]
-    burst_day = dt.datetime.combine(DAY - dt.timedelta(days=29), dt.time(10, 0))
-    land_events(
-        path,
-        [
-            LandedEvent(
-                id=f"burst-{index}-{number}",
-                user_id=user_id,
-                occurred_at=burst_day + dt.timedelta(minutes=number),
-                loaded_at=burst_day + dt.timedelta(hours=3),
-                event="feature_used",
-                feature=feature,
-                product_id=product_id,
-            )
-            for index, user_id in enumerate(users)
-            for number, (product_id, feature) in enumerate(features)
-        ],
-    )
-    return account_id, users
-
-
-def morning_events(users: list[str]) -> list[LandedEvent]:
-    """This morning: two of X's licensed users, 09:00-09:50, landed at 10:01."""
-    times = {users[0]: (0, 20, 50), users[1]: (10, 40)}
-    return [
-        LandedEvent(
-            id=f"morning-{user_id}-{minute}",
-            user_id=user_id,
-            occurred_at=dt.datetime.combine(TODAY, dt.time(9, minute)),
-            loaded_at=LANDED_AT,
-            event="session_started",
-        )
-        for user_id, minutes in times.items()
-        for minute in minutes
-    ]
-
-
-def afternoon_events(users: list[str]) -> list[LandedEvent]:
-    """Later today, after the intraday run: a third user at 15:00, landed at 15:10."""
-    return [
-        LandedEvent(
-            id=f"afternoon-{users[2]}",
-            user_id=users[2],
-            occurred_at=dt.datetime.combine(TODAY, dt.time(15, 0)),
-            loaded_at=dt.datetime.combine(TODAY, dt.time(15, 10)),
-            event="session_started",
-        )
-    ]
-
-
-def utilization(path: Path, account_id: str, day: dt.date) -> tuple[float, float, bool]:
-    [(raw_value, seats, is_partial)] = query(
-        path,
-        """
-        select indicators.raw_value, health.licensed_seats, indicators.is_partial_day
-        from marts.fct_indicator_scores_daily as indicators
-        inner join marts.fct_account_health_daily as health
-            on indicators.account_id = health.account_id and indicators.as_of_date = health.as_of_date
-        where indicators.account_id = ? and indicators.as_of_date = ?
-            and indicators.indicator_id = 'license_utilization'
-        """,
-        [account_id, day],
-    )
-    return raw_value, seats, is_partial
-
-
-def usage_alerts(path: Path, account_id: str) -> list[tuple]:
-    return query(
-        path,
-        "select alert_id, opened_on, is_open from marts.fct_health_alerts "
-        "where account_id = ? and alert_type = 'engagement_drop' order by opened_on",
-        [account_id],
-    )
-
-
-def outbox_ids(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    return [json.loads(line)["alert_id"] for line in path.read_text().splitlines() if line.strip()]
-
-
-def day_rows(path: Path, table: str, day: dt.date) -> list[tuple]:
-    return sorted(
-        query(path, f"select * exclude (computed_at) from marts.{table} where as_of_date = ?", [day]),
-        key=repr,
-    )
 
 
 # --------------------------------------------------------------------------- the story
@@ -374,26 +212,6 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
 # --------------------------------------------------------------------------- the sensor
 
 
-RAW_TABLES = {
-    "crm.account": "crm.account",
-    "product.tracks": "product.tracks",
-}
-
-
-def _raw_world(path: Path, loaded_at: dt.datetime) -> None:
-    with duckdb.connect(str(path)) as connection:
-        for relation in RAW_TABLES.values():
-            schema = relation.split(".")[0]
-            connection.execute(f"create schema if not exists {schema}")
-            connection.execute(f"create table {relation} (id varchar, _loaded_at timestamp)")
-            connection.execute(f"insert into {relation} values ('a', ?)", [loaded_at])
-
-
-def _land(path: Path, relation: str, loaded_at: dt.datetime) -> None:
-    with duckdb.connect(str(path)) as connection:
-        connection.execute(f"insert into {relation} values ('b', ?)", [loaded_at])
-
-
 def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_path: Path, monkeypatch):
     """Ticks under HEALTH_NOW: first tick launches, then only new rows after the minimum
     interval do; a writer on the file or a run in the pool skips the tick without
@@ -403,7 +221,7 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
 
     path = tmp_path / "raw.duckdb"
     start = dt.datetime(2026, 11, 1, 9, 0)
-    _raw_world(path, start - dt.timedelta(hours=1))
+    raw_world(path, start - dt.timedelta(hours=1))
     monkeypatch.setattr(intraday, "raw_relations", lambda manifest=None: dict(RAW_TABLES))
     with pipeline_env(path, tmp_path, now=start, HEALTH_INTRADAY_MIN_INTERVAL_MINUTES="15"):
         defs = defs_now()
@@ -425,7 +243,7 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         assert request.partition_key == "2026-11-01" and request.tags["health/trigger"] == "intraday"
         assert tick(start + dt.timedelta(minutes=1), first.cursor).skip_message.startswith("no rows landed")
 
-        _land(path, "product.tracks", start + dt.timedelta(minutes=2))
+        land_row(path, "product.tracks", start + dt.timedelta(minutes=2))
         early = tick(start + dt.timedelta(minutes=5), first.cursor)
         assert early.run_requests == [] and "allowed at 2026-11-01 09:15" in early.skip_message
         assert early.cursor == first.cursor, "the new rows are not consumed"
@@ -488,13 +306,13 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
                 job_name="health_intraday_job", run_id=str(uuid.uuid4()), status=DagsterRunStatus.FAILURE
             )
         )
-        _land(path, "product.tracks", start + dt.timedelta(minutes=40))
+        land_row(path, "product.tracks", start + dt.timedelta(minutes=40))
         after_failure = tick(start + dt.timedelta(minutes=41), second.cursor)
         [request] = after_failure.run_requests
         assert "staging/base_crm__accounts" in {key.to_user_string() for key in request.asset_selection}
 
         # The next day (a code location loaded on that day's clock): the next partition.
-        _land(path, "crm.account", start + dt.timedelta(days=1))
+        land_row(path, "crm.account", start + dt.timedelta(days=1))
         monkeypatch.setenv("HEALTH_NOW", (start + dt.timedelta(days=1, minutes=1)).isoformat())
         defs = defs_now()
         sensor, repository = defs.resolve_sensor_def("health_intraday_sensor"), defs.get_repository_def()

@@ -9,14 +9,14 @@ Point in time: a copy whose raw tables tell another story about every day after 
 model's holdout cutoff (tests/_after_cutoff.py) is rebuilt from scratch; every score up
 to the cutoff, the back-test's scores before it and the churn model's training snapshots,
 labels and features must come out identical, and the model trained on them predicts the
-held-out snapshots alike. The training and test sets are defined here, from the
-snapshots and the outcomes mart, not read from the model's report.
+held-out snapshots alike. The training and test sets are defined by the tests
+(tests/_outcomes_world.py), from the snapshots and the outcomes mart, not read from the
+model's report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -25,23 +25,25 @@ import numpy as np
 import pandas as pd
 import pytest
 from _after_cutoff import change_everything_after
+from _outcomes_world import (
+    ACCOUNTS,
+    CUTOFF,
+    DAYS,
+    GRACE_DAYS,
+    SEED,
+    SNAPSHOT_DAYS,
+    START_DATE,
+    examples_with_labels,
+    holdout_probabilities,
+    holdout_split,
+    read_frame,
+    rebuild_churn_models,
+    row_set,
+)
 from conftest import END_DATE, generate, run_dbt, window_vars
 from sklearn.metrics import roc_auc_score
 
-# Enough history for a back-test: a year of daily scores over two years of billing.
-ACCOUNTS = 300
-DAYS = 540
-WINDOW_DAYS = 365
-SEED = 5
-START_DATE = END_DATE - dt.timedelta(days=WINDOW_DAYS - 1)
 MIN_AGREEMENT = 0.97
-# The churn model's parameters (dbt vars, project defaults), restated here as the test's own.
-HORIZON_DAYS = 90  # churn_model_horizon_days
-SNAPSHOT_DAYS = 14  # churn_model_snapshot_days
-HOLDOUT_DAYS = 180  # churn_model_holdout_days
-GRACE_DAYS = 30  # outcome_grace_days
-MIN_FEATURE_COVERAGE = 0.3  # churn_model_min_feature_coverage
-CUTOFF = END_DATE - dt.timedelta(days=HOLDOUT_DAYS)
 
 RESULT_OF_FATE = {
     "renewal": "renewed",
@@ -212,37 +214,9 @@ def test_rule_based_score_sees_the_planted_signal(con: duckdb.DuckDBPyConnection
     assert aucs[30] > 0.55, aucs
 
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, *parameters: object) -> pd.DataFrame:
-    frame = con.execute(sql, list(parameters)).df()
-    for column in frame.columns:
-        if column.endswith("_date"):
-            frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
-def _examples_with_labels(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The model's snapshots, each with the label recomputed here from the outcomes mart:
-    a churned outcome in the HORIZON_DAYS after the snapshot day."""
-    examples = _frame(
-        con,
-        "select example_id, example_type, account_id, feature_date, is_churned, churn_date, health_score "
-        "from intermediate.int_churn_model_examples",
-    )
-    churns = _frame(con, "select account_id, outcome_date from marts.fct_customer_outcomes where is_churned")
-    joined = examples[["example_id", "account_id", "feature_date"]].merge(churns, on="account_id")
-    in_window = joined[
-        (joined["outcome_date"] > joined["feature_date"])
-        & (joined["outcome_date"] <= joined["feature_date"] + pd.Timedelta(days=HORIZON_DAYS))
-    ]
-    first_churn = in_window.groupby("example_id")["outcome_date"].min()
-    examples["expected_churn_date"] = examples["example_id"].map(first_churn)
-    examples["label_end"] = examples["feature_date"] + pd.Timedelta(days=HORIZON_DAYS)
-    return examples
-
-
 def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb.DuckDBPyConnection) -> None:
     prediction_date = pd.Timestamp(END_DATE)
-    examples = _examples_with_labels(con)
+    examples = examples_with_labels(con)
     # Snapshots every SNAPSHOT_DAYS back from the prediction date; the current ones are scored.
     assert ((prediction_date - examples["feature_date"]).dt.days % SNAPSHOT_DAYS == 0).all()
     assert set(examples.loc[examples["example_type"] == "current", "feature_date"]) == {prediction_date}
@@ -255,7 +229,7 @@ def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb
     pd.testing.assert_series_equal(training["churn_date"], training["expected_churn_date"], check_names=False)
     # Labels not known yet carry no label.
     assert examples.loc[~known, "is_churned"].isna().all()
-    risk = _frame(
+    risk = read_frame(
         con,
         "select distinct prediction_date, model_status, training_example_count, training_churn_count, "
         "training_max_outcome_date, training_max_label_date, training_max_feature_date from marts.fct_churn_risk",
@@ -286,62 +260,10 @@ def test_churn_model_learns_only_labels_known_on_the_prediction_date(con: duckdb
     assert scored == (current, current, current)
 
 
-def _holdout_split(examples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training and test snapshots of the holdout, by definition: train on labels final
-    before the cutoff (label window and grace period over), test on the snapshots from the
-    cutoff on whose label was final (window and grace period over) by the prediction date."""
-    cutoff = pd.Timestamp(CUTOFF)
-    history = examples[examples["example_type"] == "history"]
-    train = history[history["label_end"] + pd.Timedelta(days=GRACE_DAYS) < cutoff]
-    test = history[
-        (history["feature_date"] >= cutoff)
-        & (history["label_end"] + pd.Timedelta(days=GRACE_DAYS) < pd.Timestamp(END_DATE))
-        & history["health_score"].notna()
-    ]
-    return train.sort_values("example_id"), test.sort_values("example_id")
-
-
-def _evaluation_module() -> object:
-    """The evaluation model's own code (a dbt Python model file), to train it here."""
-    path = (
-        Path(__file__).resolve().parent.parent
-        / "models"
-        / "marts"
-        / "predictive"
-        / "rpt_churn_model_evaluation.py"
-    )
-    spec = importlib.util.spec_from_file_location("rpt_churn_model_evaluation", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _holdout_probabilities(
-    con: duckdb.DuckDBPyConnection, test_from: duckdb.DuckDBPyConnection
-) -> np.ndarray:
-    """Train the model (its own code) on `con`'s training snapshots and predict the test
-    snapshots of `test_from`."""
-    module = _evaluation_module()
-    train, _ = _holdout_split(_examples_with_labels(con))
-    _, test = _holdout_split(_examples_with_labels(test_from))
-    values = _frame(
-        con, "select example_id, feature_name, feature_value from intermediate.int_churn_model_feature_values"
-    )
-    test_values = _frame(
-        test_from,
-        "select example_id, feature_name, feature_value from intermediate.int_churn_model_feature_values",
-    )
-    x_train, x_test = module._features(
-        module._design_matrix(train, values), module._design_matrix(test, test_values), MIN_FEATURE_COVERAGE
-    )
-    labels = train["expected_churn_date"].notna().to_numpy()
-    return module._fit(x_train, labels).predict_proba(x_test.to_numpy())[:, 1]
-
-
 def test_churn_model_holdout_is_held_out_and_beats_chance(con: duckdb.DuckDBPyConnection) -> None:
-    examples = _examples_with_labels(con)
-    train, test = _holdout_split(examples)
-    evaluation = _frame(con, "select * from marts.rpt_churn_model_evaluation").iloc[0]
+    examples = examples_with_labels(con)
+    train, test = holdout_split(examples)
+    evaluation = read_frame(con, "select * from marts.rpt_churn_model_evaluation").iloc[0]
     assert evaluation["model_status"] == "evaluated"
     assert evaluation["cutoff_date"] == pd.Timestamp(CUTOFF)
     test_churned = test["expected_churn_date"].notna()
@@ -359,7 +281,7 @@ def test_churn_model_holdout_is_held_out_and_beats_chance(con: duckdb.DuckDBPyCo
     assert evaluation["rule_based_auc"] == pytest.approx(
         roc_auc_score(test_churned, -test["health_score"]), abs=1e-12
     )
-    model_auc = roc_auc_score(test_churned, _holdout_probabilities(con, con))
+    model_auc = roc_auc_score(test_churned, holdout_probabilities(con, con))
     assert evaluation["model_auc"] == pytest.approx(model_auc, abs=1e-12)
     print(f"\nchurn model holdout AUC {model_auc:.3f}, rule-based {evaluation['rule_based_auc']:.3f}")
     # The generator plants usage decline, missed payments and lost sponsors before churns.
@@ -393,10 +315,6 @@ def changed(after_cutoff: Path) -> duckdb.DuckDBPyConnection:
     connection.close()
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
-    return set(con.execute(sql).fetchall())
-
-
 def test_scores_up_to_the_cutoff_ignore_everything_after_it(con, changed) -> None:
     for table, key in (
         ("marts.fct_account_health_daily", "account_id, as_of_date"),
@@ -406,7 +324,7 @@ def test_scores_up_to_the_cutoff_ignore_everything_after_it(con, changed) -> Non
         assert con.execute(before).fetchall() == changed.execute(before).fetchall(), table
     # The rewrite did change the days after the cutoff (else this test proves nothing).
     after = f"select account_id, as_of_date, health_score from marts.fct_account_health_daily where as_of_date > '{CUTOFF}'"
-    original, rewritten = _rows(con, after), _rows(changed, after)
+    original, rewritten = row_set(con, after), row_set(changed, after)
     assert len(original - rewritten) > 0.5 * len(original)
 
 
@@ -425,12 +343,12 @@ def test_backtest_scores_before_the_cutoff_do_not_change(con, changed) -> None:
         "select outcome_id, account_id, outcome_date, outcome_result, arr_before, arr_after from marts.fct_customer_outcomes "
         f"where outcome_date + {GRACE_DAYS} < '{CUTOFF}'"
     )
-    assert _rows(con, settled) == _rows(changed, settled)
+    assert row_set(con, settled) == row_set(changed, settled)
 
 
 def test_churn_model_training_ignores_everything_after_the_cutoff(con, changed) -> None:
-    train, _ = _holdout_split(_examples_with_labels(con))
-    train_changed, _ = _holdout_split(_examples_with_labels(changed))
+    train, _ = holdout_split(examples_with_labels(con))
+    train_changed, _ = holdout_split(examples_with_labels(changed))
     columns = ["example_id", "feature_date", "is_churned", "churn_date", "expected_churn_date"]
     pd.testing.assert_frame_equal(
         train[columns].reset_index(drop=True), train_changed[columns].reset_index(drop=True)
@@ -440,14 +358,14 @@ def test_churn_model_training_ignores_everything_after_the_cutoff(con, changed) 
         "select example_id, feature_name, feature_value, value_date from intermediate.int_churn_model_feature_values "
         f"where feature_date <= '{CUTOFF}'"
     )
-    original_features = _rows(con, features)
+    original_features = row_set(con, features)
     assert {row[0] for row in original_features} >= set(train["example_id"])
-    assert original_features == _rows(changed, features)
+    assert original_features == row_set(changed, features)
     report = "select cutoff_date, train_example_count, train_churn_count, train_max_feature_date, train_max_label_date, " \
         "train_max_outcome_date from marts.rpt_churn_model_evaluation"  # fmt: skip
     assert con.execute(report).fetchall() == changed.execute(report).fetchall()
     # The model trained before the cutoff predicts the same held-out snapshots alike.
-    np.testing.assert_array_equal(_holdout_probabilities(con, con), _holdout_probabilities(changed, con))
+    np.testing.assert_array_equal(holdout_probabilities(con, con), holdout_probabilities(changed, con))
 
 
 def test_expansion_candidates_carry_their_evidence(con: duckdb.DuckDBPyConnection) -> None:
@@ -471,20 +389,8 @@ def test_expansion_candidates_carry_their_evidence(con: duckdb.DuckDBPyConnectio
             assert not licensed
 
 
-def _rebuild_churn_models(warehouse: Path, tmp_path: Path, **extra_vars: object) -> Path:
-    copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(warehouse, copy)
-    run_dbt(
-        ["run", "--select", "fct_churn_risk", "rpt_churn_model_evaluation", "--vars",
-         window_vars(START_DATE, END_DATE, **extra_vars)],
-        copy,
-        tmp_path,
-    )  # fmt: skip
-    return copy
-
-
 def test_churn_model_is_deterministic(warehouse: Path, tmp_path: Path) -> None:
-    copy = _rebuild_churn_models(warehouse, tmp_path)
+    copy = rebuild_churn_models(warehouse, tmp_path)
     query = (
         "select account_id, churn_probability, risk_rank, top_risk_factors "
         "from marts.fct_churn_risk order by account_id"
@@ -496,7 +402,7 @@ def test_churn_model_is_deterministic(warehouse: Path, tmp_path: Path) -> None:
 
 
 def test_churn_model_without_enough_churns_still_builds(warehouse: Path, tmp_path: Path) -> None:
-    copy = _rebuild_churn_models(warehouse, tmp_path, churn_model_min_examples_per_class=1_000_000)
+    copy = rebuild_churn_models(warehouse, tmp_path, churn_model_min_examples_per_class=1_000_000)
     with duckdb.connect(str(copy), read_only=True) as con:
         rows = con.execute(
             "select count(*), count(churn_probability), min(model_status), min(model_note) "

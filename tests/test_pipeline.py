@@ -231,6 +231,34 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
     assert serving.current_path(tmp_path / "serving") == before
 
 
+def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
+    """The session build ran the daily job, then the weekly job, on one instance: the dbt
+    tests tagged history_scan were evaluated by the weekly run alone (decision 0006)."""
+    from customer_health.manifest import load_manifest, prepare
+    from orchestration.dbt.history_checks import history_check_keys
+    from orchestration.dbt.translator import HealthDbtTranslator
+
+    history = set(history_check_keys(load_manifest(prepare()), HealthDbtTranslator()))
+    assert len(history) >= 4
+    with pipeline_env(built_warehouse.path, built_warehouse.path.parent):
+        instance = DagsterInstance.get()
+        evaluated = {}
+        for dagster_run in instance.get_runs():
+            evaluated[dagster_run.job_name] = {
+                (
+                    entry.dagster_event.event_specific_data.asset_key,
+                    entry.dagster_event.event_specific_data.check_name,
+                )
+                for entry in instance.all_logs(
+                    dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+                )
+            }
+    weekly, daily = evaluated["health_weekly_job"], evaluated["health_daily_job"]
+    assert {(key.asset_key, key.name) for key in history} <= weekly
+    assert not {(key.asset_key, key.name) for key in history} & daily
+    assert len(daily) > 300, "every other dbt test and the GX checks ran daily"
+
+
 # --------------------------------------------------------------------------- partitions
 
 

@@ -1,10 +1,14 @@
 """The marts contract's hierarchy semantics in plain Python: which parent links count, the
 subtrees, the band rules of seed hierarchy_band_rules, weighted means and the quadrant of
-seed health_dimensions. Shared by the account, product and override roll-up tests."""
+seed health_dimensions. Shared by the account, product and override roll-up tests. From them,
+`reference_rollup` (tests/test_hierarchy.py) reads every row of fct_hierarchy_health_daily:
+shares, scores, band, 30-day change and top_reasons, dimension means and quadrant."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -12,6 +16,9 @@ from reference.staging import SEEDS
 
 BANDS = ("good", "average", "poor")
 METHODS = ("account_count", "contract_value")
+CHANGE_DAYS = 30  # score_change_30d: the change since the day this many days earlier
+# Account reasons that say nothing about a change: not quoted in a node's top_reasons.
+FIXED_ACCOUNT_REASONS = ("no material change", "no score 30 days earlier")
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": lambda a, b: a > b,
@@ -130,3 +137,131 @@ def figures(members: list[tuple[str, float | None, str, float]]) -> dict:
         for key in ("good_share", "average_share", "poor_share", "health_score", "worst_score"):
             item[key] = None
     return item
+
+
+def whole(value: float) -> str:
+    """SQL round(x, 0) (half away from zero) of a 0-100 score, as text."""
+    return str(int(math.floor(value + 0.5)))
+
+
+def member_text(name: str, now: float | None, before: float | None, reason: str | None) -> str:
+    if before is None:
+        text = f"{name} joined at {whole(now)}"
+    elif now is None:
+        text = f"{name} no longer counts (was {whole(before)})"
+    elif math.floor(now + 0.5) < math.floor(before + 0.5):
+        text = f"{name} fell from {whole(before)} to {whole(now)}"
+    elif math.floor(now + 0.5) > math.floor(before + 0.5):
+        text = f"{name} rose from {whole(before)} to {whole(now)}"
+    else:
+        text = f"{name} held at {whole(now)}"
+    if now is not None and before is not None and reason is not None:
+        text += f": {reason}"
+    return text
+
+
+def reference_rollup(
+    hierarchy_on,
+    scores: list[tuple],
+    account_reasons: dict,
+    names: dict[str, str],
+    dimensions: dict[tuple, tuple] | None = None,
+    *,
+    start: dt.date,
+    end: dt.date,
+) -> dict[tuple, dict]:
+    """Expected mart rows keyed by (account_id, as_of_date, rollup_method), for the days
+    from `start` to `end`.
+
+    hierarchy_on(day) gives the {account: crm parent} of the accounts in the hierarchy on
+    that day. `scores` are (account, day, score, band, arr): the effective values the
+    roll-up reads. With `dimensions` ({(account, day): (relationship, impact)}) the
+    dimension means and the quadrant are expected too.
+    """
+    rules = read_band_rules()
+    thresholds = read_dimension_thresholds()
+    scored = {(a, d): (s, b, arr) for a, d, s, b, arr in scores}
+
+    def node_figures(day: dt.date, method: str) -> dict[str, dict]:
+        effective, _ = clean_links(hierarchy_on(day))
+        result = {}
+        for node, subtree in subtrees(effective).items():
+            members = []
+            for account in subtree:
+                row = scored.get((account, day))
+                if row and row[1] in BANDS:
+                    weight = 1.0 if method == "account_count" else row[2]
+                    members.append((account, row[0], row[1], weight))
+            total = sum(weight for *_, weight in members)
+            item = {"member_count": len(members), "total_weight": total, "members": members}
+            if total > 0:
+                for band in BANDS:
+                    share = sum(w for _, _, b, w in members if b == band) / total
+                    item[f"{band}_share"] = share
+                item["health_score"] = sum(s * w for _, s, _, w in members) / total
+                item["worst_score"] = min(s for _, s, _, _ in members)
+            else:
+                for key in ("good_share", "average_share", "poor_share", "health_score", "worst_score"):
+                    item[key] = None
+            if dimensions is not None:
+                dims = [(dimensions.get((account, day), (None, None)), w) for account, _, _, w in members]
+                item["dimension_relationship_score"] = weighted_mean([(d[0], w) for d, w in dims])
+                item["dimension_impact_score"] = weighted_mean([(d[1], w) for d, w in dims])
+            result[node] = item
+        return result
+
+    expected = {}
+    day = start
+    while day <= end:
+        prior_day = day - dt.timedelta(days=CHANGE_DAYS)
+        for method in METHODS:
+            now_figures = node_figures(day, method)
+            before_figures = node_figures(prior_day, method)
+            for node, now in now_figures.items():
+                before = before_figures.get(node)
+                row = {key: now[key] for key in now if key != "members"}
+                row["health_band"] = node_band(now, rules)
+                if dimensions is not None:
+                    row["health_quadrant"] = quadrant(
+                        now["dimension_relationship_score"], now["dimension_impact_score"], thresholds
+                    )
+                has_before = before is not None and before["total_weight"] > 0
+                row["score_change_30d"] = (
+                    now["health_score"] - before["health_score"]
+                    if now["health_score"] is not None
+                    and before is not None
+                    and before["health_score"] is not None
+                    else None
+                )
+                if now["member_count"] == 0:
+                    row["top_reasons"] = "no scored member"
+                elif now["total_weight"] == 0:
+                    row["top_reasons"] = "no scored member with contract value"
+                elif not has_before:
+                    row["top_reasons"] = "no score 30 days earlier"
+                else:
+                    base = before["health_score"]
+                    parts: dict[str, list] = defaultdict(lambda: [0.0, None, None])
+                    for account, score, _, weight in now["members"]:
+                        parts[account][0] += weight * (score - base) / now["total_weight"]
+                        parts[account][1] = score
+                    for account, score, _, weight in before["members"]:
+                        parts[account][0] -= weight * (score - base) / before["total_weight"]
+                        parts[account][2] = score
+                    ranked = sorted(
+                        (item for item in parts.items() if abs(item[1][0]) >= 0.5),
+                        key=lambda item: (abs(item[1][0]), item[0]),
+                        reverse=True,
+                    )[:3]
+                    texts = []
+                    for account, (_, score_now, score_before) in ranked:
+                        reason = account_reasons.get((account, day))
+                        if reason in FIXED_ACCOUNT_REASONS:
+                            reason = None
+                        elif reason is not None:
+                            reason = reason.split("; ")[0]
+                        texts.append(member_text(names[account], score_now, score_before, reason))
+                    row["top_reasons"] = "; ".join(texts) if texts else "no material change"
+                expected[(node, day, method)] = row
+        day += dt.timedelta(days=1)
+    return expected

@@ -10,7 +10,7 @@
         partition_by='activity_date' if target.type == 'spark' else none,
         event_time='activity_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 
