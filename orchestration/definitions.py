@@ -35,7 +35,7 @@ from customer_health.manifest import load_manifest
 from orchestration.alerts.asset import DELIVERY_KEY, health_alert_delivery
 from orchestration.calibration import build_calibration_job, build_calibration_schedule
 from orchestration.dbt.assets import build_dbt_assets
-from orchestration.dbt.history_checks import history_check_keys
+from orchestration.dbt.history_checks import build_history_checks
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import HealthDbtTranslator, raw_source_specs
 from orchestration.intraday import IntradayPlan, build_intraday_sensor, intraday_plan
@@ -97,13 +97,18 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     mart_checks = build_mart_checks(dbt_assets, manifest)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
     raw_keys = [spec.key for spec in raw_specs]
-    history_checks = history_check_keys(manifest, HealthDbtTranslator())
-    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(raw_keys, history_checks)
+    history_checks = build_history_checks(manifest, HealthDbtTranslator())
+    history_keys = list(history_checks.check_keys) if history_checks else []
+    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(raw_keys, history_keys)
     intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
     calibration_job = build_calibration_job()
     return Definitions(
         assets=[*raw_specs, *dbt_assets, build_publication(public_marts, manifest), health_alert_delivery],
-        asset_checks=[*build_raw_checks(raw_specs), *mart_checks],
+        asset_checks=[
+            *build_raw_checks(raw_specs),
+            *mart_checks,
+            *([history_checks] if history_checks else []),
+        ],
         jobs=[daily_job, recalculation_job, rescore_job, weekly_job, intraday_job, calibration_job],
         schedules=[
             build_daily_schedule(daily_job, settings),

@@ -63,12 +63,7 @@ def build_jobs(
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
     raw_checks = AssetSelection.checks_for_assets(*raw_keys)
     whole_history = AssetSelection.checks(*history_checks)
-    # The whole-history tests (weekly) stay in the daily and recalculation selections: leaving
-    # them out would make the upstream dbt op a subset, run with dagster-dbt's own node list
-    # instead of the selector; the selector health_upstream leaves them out of the dbt
-    # invocation, so they report no result. The rescore job is a subset anyway (it leaves
-    # out the event history) and would run them: it leaves them out too.
-    everything = (AssetSelection.all() - weekly_assets) | raw_checks
+    everything = (AssetSelection.all() - weekly_assets - whole_history) | raw_checks
     event_history = AssetSelection.tag(EVENT_HISTORY_TAG, "")
     daily = define_asset_job(
         DAILY_JOB_NAME,
@@ -88,7 +83,7 @@ def build_jobs(
     )
     rescore = define_asset_job(
         RESCORE_JOB_NAME,
-        selection=(everything - event_history - whole_history) | raw_checks,
+        selection=(everything - event_history) | raw_checks,
         description=(
             "Recalculate a window after a change of the scoring definition only: the stored "
             "indicator values are rescored, no model that reads event history runs "

@@ -235,10 +235,10 @@ def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
     """The session build ran the daily job, then the weekly job, on one instance: the dbt
     tests tagged history_scan were evaluated by the weekly run alone (decision 0006)."""
     from customer_health.manifest import load_manifest, prepare
-    from orchestration.dbt.history_checks import history_check_keys
+    from orchestration.dbt.history_checks import build_history_checks
     from orchestration.dbt.translator import HealthDbtTranslator
 
-    history = set(history_check_keys(load_manifest(prepare()), HealthDbtTranslator()))
+    history = set(build_history_checks(load_manifest(prepare()), HealthDbtTranslator()).check_keys)
     assert len(history) >= 4
     with pipeline_env(built_warehouse.path, built_warehouse.path.parent):
         instance = DagsterInstance.get()
