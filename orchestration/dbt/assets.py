@@ -38,6 +38,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
+from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
 from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.jobs import INTRADAY_JOB_NAME
@@ -78,6 +79,11 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     dim_account. "buildable" runs it in the op where all its parents are built or already
     upstream. Subset runs keep dagster-dbt's own test selection."""
     args = ["build"] if context.is_subset else ["build", "--indirect-selection", "buildable"]
+    if context.is_subset:
+        # dagster-dbt selects a subset's models and lets dbt's eager indirect selection add
+        # their tests: that would add the whole-history tests the selectors leave out to
+        # every rescore and intraday run (docs/decisions/0006).
+        args += ["--exclude", f"tag:{HISTORY_SCAN_TAG}"]
     # Unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in production runs, as dbt recommends. In a run they cost 36 invocations of about
     # 0.4 s each on inputs that never change (docs/decisions/0005, last section).
