@@ -72,7 +72,17 @@ def test_the_code_location_loads_in_the_ui_without_the_venv_on_path(built_wareho
                     break
                 assert time.monotonic() < deadline, text[:2000]
                 time.sleep(0.5)
-            time.sleep(1.0)  # let the graph's layout settle before the picture (not a correctness wait)
+            # The picture once the lineage graph has laid out: the same drawn SVG elements and
+            # the same size on two reads in a row (an event, not a fixed wait).
+            layout = "JSON.stringify([document.querySelectorAll('svg *').length, document.body.scrollHeight])"
+            previous = None
+            while True:
+                current = devtools.evaluate(layout)
+                if current == previous and json.loads(current)[0] > 0:
+                    break
+                assert time.monotonic() < deadline, f"the lineage graph never settled: {current}"
+                previous = current
+                time.sleep(0.5)  # polling the layout
             png = devtools.screenshot(1600, 1000)
     assert png.startswith(b"\x89PNG") and len(png) > 20_000, "blank or tiny screenshot"
     print(f"asset graph screenshot: {keep_screenshot(png, 'dagster-asset-graph.png', tmp_path)}")

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import sys
@@ -33,9 +32,7 @@ import pytest
 from _browser import browser, free_port, http_ok, keep_screenshot, server, wait_until
 from _dashboard_app import (
     APP,
-    BROWSER_TIMEOUT,
     OPTIONAL_MARTS,
-    PAGE_STATE,
     PAGES,
     Serving,
     app_test,
@@ -389,17 +386,7 @@ def running_app(serving: Serving, tmp_path: Path) -> Iterator[str]:
 def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):
     with browser(tmp_path) as devtools:
         started = time.perf_counter()
-        devtools.call("Page.navigate", url=running_app + "/")
-        deadline = time.monotonic() + BROWSER_TIMEOUT
-        while True:
-            state = json.loads(devtools.evaluate(PAGE_STATE))
-            assert not state["exceptions"], state["exceptions"]
-            assert not state["errors"], state["errors"]
-            drawn = [c for c in state["charts"] if c[0] > 0 and c[1] > 0]
-            if "Band distribution" in state["text"] and len(drawn) >= 4 and not state["running"]:
-                break
-            assert time.monotonic() < deadline, f"the overview did not finish loading: {state['text'][:2000]}"
-            time.sleep(0.25)  # polling the page until it has rendered
+        state = wait_for_page(devtools, running_app + "/", "Band distribution", 4)
         load_seconds = time.perf_counter() - started
         png = devtools.screenshot(1400)
 

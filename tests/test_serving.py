@@ -64,8 +64,8 @@ def read_log(path: Path) -> list[dict]:
 
 
 def wait_for(condition, timeout: float = 120.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
@@ -163,8 +163,9 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
             built_warehouse.start_date - dt.timedelta(days=1),
         )
         select = ["--select", "+fct_account_health_daily", "+fct_indicator_scores_daily"]
+        before_build = len(read_log(log))
         run_dbt(["run", *select, "--vars", window_vars(*earlier)], path, tmp_path)
-        during_build = len(read_log(log))
+        during_build = len(read_log(log)) - before_build
         second = serving.publish(path, serving_dir)
         wait_for(lambda: sum(r.get("id") == second.name.removeprefix("health-").removesuffix(".duckdb")
                              for r in read_log(log)) >= 3)  # fmt: skip
@@ -175,7 +176,7 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
     assert reader.returncode == 0
     errors = [r["error"] for r in records if "error" in r]
     assert not errors, errors[:5]
-    assert during_build >= 5, "the reader did not run during the build"
+    assert during_build >= 1, "the reader did not read while the build wrote the warehouse"
     assert all(r["consistent"] for r in records), [r for r in records if not r["consistent"]][:5]
     ids = [r["id"] for r in records]
     first_id = first.name.removeprefix("health-").removesuffix(".duckdb")
