@@ -77,7 +77,8 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     a test as soon as one of its parents is built, e.g. the relationships test
     fct_account_health_daily -> dim_account in the daily op, before this run rebuilt
     dim_account. "buildable" runs it in the op where all its parents are built or already
-    upstream. Subset runs keep dagster-dbt's own test selection."""
+    upstream. Subset runs keep dagster-dbt's own test selection, less the whole-history
+    tests."""
     args = ["build"] if context.is_subset else ["build", "--indirect-selection", "buildable"]
     if context.is_subset:
         # dagster-dbt selects a subset's models and lets dbt's eager indirect selection add
