@@ -13,5 +13,19 @@ bash scripts/lint.sh
 echo "== dbt manifest (read by Dagster and the quality checks)"
 python -c "from customer_health.manifest import prepare; print(prepare())"
 
+# The tests' worlds (DuckDB files, Dagster homes, serving copies) live in a RAM-backed
+# tmpfs when the machine has one: a Dagster run commits ~1,500 events to its SQLite event
+# log and dbt commits every model to DuckDB, each commit an fsync on a disk
+# (docs/decisions/0007). HEALTH_TEST_TMPDIR chooses another place.
+if [ -z "${HEALTH_TEST_TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
+    && [ "$(df -Pk /dev/shm | awk 'NR == 2 {print $4}')" -gt 4000000 ]; then
+    HEALTH_TEST_TMPDIR="/dev/shm/health-tests-$(id -u)"
+fi
+if [ -n "${HEALTH_TEST_TMPDIR:-}" ]; then
+    mkdir -p "$HEALTH_TEST_TMPDIR"
+    export TMPDIR="$HEALTH_TEST_TMPDIR"
+    echo "   temporary files in $TMPDIR"
+fi
+
 echo "== pytest"
 python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests

@@ -309,12 +309,34 @@ def _describe_failure(result: Any, frame: pd.DataFrame) -> str:
     return f"{what}: {'; '.join(details)}"
 
 
+# Opening the file context and bringing it in line with the suites takes about 3 s (a
+# 1-day pipeline run opened it four times: 13 s of the run, cProfile, docs/decisions/0007).
+# A process keeps what it opened, per project root, and opens it again when the suites it
+# must hold differ or a definition file on disk changed (another process synced it).
+_OPENED: dict[Path, tuple[Mapping[str, Suite], tuple[tuple[str, int], ...], GxProject]] = {}
+
+
+def _definition_files_state(root: Path) -> tuple[tuple[str, int], ...]:
+    """Path and modification time of every committed GX definition file (not the results)."""
+    gx_dir = root / "gx"
+    files = [gx_dir / "great_expectations.yml"]
+    for name in ("expectations", "checkpoints", "validation_definitions"):
+        if (gx_dir / name).is_dir():
+            files.extend(path for path in (gx_dir / name).rglob("*") if path.is_file())
+    return tuple(sorted((str(path), path.stat().st_mtime_ns) for path in files if path.exists()))
+
+
 @contextmanager
 def gx_project(suites: Mapping[str, Suite], gx_project_root: Path | None = None) -> Iterator[GxProject]:
     root = Path(gx_project_root or DEFAULT_GX_PROJECT).resolve()
     (root / "gx" / "uncommitted").mkdir(parents=True, exist_ok=True)
     # One run at a time per GX project: the stores are plain files.
     with FileLock(str(root / "gx" / "uncommitted" / "quality.lock")):
-        project = GxProject(suites, root)
+        opened = _OPENED.get(root)
+        if opened is not None and opened[0] == suites and opened[1] == _definition_files_state(root):
+            project = opened[2]
+        else:
+            project = GxProject(suites, root)
+            _OPENED[root] = (dict(suites), _definition_files_state(root), project)
         project.prune()
         yield project
