@@ -311,9 +311,10 @@ def _describe_failure(result: Any, frame: pd.DataFrame) -> str:
 
 # Opening the file context and bringing it in line with the suites takes about 3 s (a
 # 1-day pipeline run opened it four times: 13 s of the run, cProfile, docs/decisions/0007).
-# A process keeps what it opened, per project root, and opens it again when the suites it
-# must hold differ or a definition file on disk changed (another process synced it).
-_OPENED: dict[Path, tuple[Mapping[str, Suite], tuple[tuple[str, int], ...], GxProject]] = {}
+# A process keeps the project it opened last, and opens it again for another root, when
+# the suites it must hold differ or when a definition file on disk changed (another
+# process synced it).
+_OPENED: dict[str, tuple[Path, Mapping[str, Suite], tuple[tuple[str, int], ...], GxProject]] = {}
 
 
 def _definition_files_state(root: Path) -> tuple[tuple[str, int], ...]:
@@ -332,11 +333,11 @@ def gx_project(suites: Mapping[str, Suite], gx_project_root: Path | None = None)
     (root / "gx" / "uncommitted").mkdir(parents=True, exist_ok=True)
     # One run at a time per GX project: the stores are plain files.
     with FileLock(str(root / "gx" / "uncommitted" / "quality.lock")):
-        opened = _OPENED.get(root)
-        if opened is not None and opened[0] == suites and opened[1] == _definition_files_state(root):
-            project = opened[2]
+        opened = _OPENED.get("last")
+        if opened is not None and opened[:3] == (root, suites, _definition_files_state(root)):
+            project = opened[3]
         else:
             project = GxProject(suites, root)
-            _OPENED[root] = (dict(suites), _definition_files_state(root), project)
+            _OPENED["last"] = (root, dict(suites), _definition_files_state(root), project)
         project.prune()
         yield project
