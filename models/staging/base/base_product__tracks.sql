@@ -15,18 +15,15 @@
     )
 }}
 
+{%- set landed_since_last_run = none -%}
+{%- if is_incremental() -%}
+    {%- set landed_since_last_run = '_loaded_at > (select max(loaded_at) from ' ~ this ~ ')' -%}
+{%- endif %}
+
 with
 
-landed as (
-    select *
-    from {{ source('product', 'tracks') }}
-    {% if is_incremental() %}
-        where _loaded_at > (select max(loaded_at) from {{ this }})
-    {% endif %}
-),
-
 source as (
-    {{ latest_version('landed', 'id') }}
+    {{ latest_version(source('product', 'tracks'), 'id', where=landed_since_last_run) }}
 ),
 
 renamed as (
