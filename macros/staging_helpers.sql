@@ -15,9 +15,9 @@
     key is null `<null>|<load time>|<n>` (the n-th such row of that load time), so that
     every row kept is identified, null-key rows included.
     `where` limits the rows read (an incremental model's new loads). It is repeated in each
-    of the relation's four reads rather than put in a CTE: DuckDB materializes a CTE read
-    more than once, and a full build of 310M product events (100,000 accounts x 365 days)
-    then spilled more than 69 GB to disk (docs/decisions/0008). -#}
+    of the five reads of the relation rather than put in a CTE: DuckDB materializes a CTE
+    read more than once, and a full build of 310M product events (100,000 accounts x 365
+    days) then filled the 69,326 MiB of free disk with temporary files (docs/decisions/0008). -#}
 {% macro default__latest_version(relation, key_column, loaded_at_column, tiebreak_columns, where) -%}
     {%- if where is not none -%}
         {%- set relation = '(select * from ' ~ relation ~ ' where ' ~ where ~ ')' -%}
