@@ -62,9 +62,14 @@ def files_newer_than(manifest_path: Path, project_dir: Path | None = None) -> li
 def prepare(path: Path | None = None, quiet: bool = True) -> Path:
     """Parse the project when the manifest is missing or older than a dbt file; its path."""
     path = Path(path or config.manifest_path())
-    if path.exists() and not files_newer_than(path):
+    changed = files_newer_than(path) if path.exists() else None
+    if changed == []:
         return path
     command = [config.dbt_executable(), "parse", "--target-path", str(path.parent)]
+    if any(changed_file.name == "selectors.yml" for changed_file in changed or []):
+        # dbt 1.11's partial parsing keeps the selectors of the last full parse: a renamed
+        # or added selector would be missing from the manifest.
+        command.append("--no-partial-parse")
     if quiet:
         command.append("--quiet")
     completed = subprocess.run(

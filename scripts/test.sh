@@ -28,4 +28,4 @@ if [ -n "${HEALTH_TEST_TMPDIR:-}" ]; then
 fi
 
 echo "== pytest"
-python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests
+python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 tests

@@ -1,21 +1,19 @@
-"""The dbt project as Dagster assets: one @dbt_assets per group that dbt declares.
+"""The dbt project as Dagster assets: one @dbt_assets, one `dbt build` per run.
 
-The groups are the YAML selectors of `selectors.yml` (read from the manifest), so that
-what runs when is declared once, in dbt, by tags:
-
-- `health_upstream_dbt` (selector health_upstream): seeds, snapshots, staging and what
-  the daily models are built from; unpartitioned.
-- `health_daily_dbt` (selector health_daily, the dbt tag `daily`): partitioned by day with
-  BackfillPolicy.single_run(): a run over a range of partitions is ONE `dbt build`.
-- `health_downstream_dbt` (selector health_downstream): dimensions, alerts, outcomes and
-  everything else built from the daily models; unpartitioned, rebuilt whole.
+What it holds is the YAML selector `health_pipeline` of `selectors.yml` (read from the
+manifest): every model, seed, snapshot and test but the whole-history tests (the weekly
+job's, orchestration/dbt/history_checks.py). The models tagged `daily` in dbt are
+partitioned by UTC day (HealthDbtTranslator); the others are unpartitioned. A run over one
+partition or a range of them is ONE `dbt build` (BackfillPolicy.single_run()) of what the
+job selects: seeds, staging, the daily models for the window, then what is built from them
+(docs/decisions/0009: one invocation instead of one per group saves its fixed cost).
 
 The window reaches dbt one way: the vars health_start_date / health_end_date, passed to
-every dbt invocation of a partitioned run (Dagster's time window is half-open, the vars
+the dbt invocation of a partitioned run (Dagster's time window is half-open, the vars
 are inclusive: end = window end - 1 day). A run without partitions passes none, and dbt's
 default window is yesterday by the project's clock. dbt tests are asset checks of the model
 they test; a failing error-severity test fails the step, so nothing downstream of it (the
-mart checks, the publication) runs. Every dbt op holds the single warehouse slot.
+mart checks, the publication) runs. The dbt op holds the single warehouse slot.
 """
 
 import datetime as dt
@@ -44,9 +42,7 @@ from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.jobs import INTRADAY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
-UPSTREAM_SELECTOR = "health_upstream"
-DAILY_SELECTOR = "health_daily"
-DOWNSTREAM_SELECTOR = "health_downstream"
+PIPELINE_SELECTOR = "health_pipeline"
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -73,17 +69,15 @@ def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str | bool]
 def build_args(context: AssetExecutionContext) -> list[str]:
     """`dbt build`, with the run's window as vars.
 
-    Tests are selected "buildable" when the whole op runs: dbt's default (eager) would run
-    a test as soon as one of its parents is built, e.g. the relationships test
-    fct_account_health_daily -> dim_account in the daily op, before this run rebuilt
-    dim_account. "buildable" runs it in the op where all its parents are built or already
-    upstream. Subset runs keep dagster-dbt's own test selection, less the whole-history
-    tests."""
-    args = ["build"] if context.is_subset else ["build", "--indirect-selection", "buildable"]
+    The whole op is the selector health_pipeline. A job's subset of it (the daily job leaves
+    out the weekly models, a rescore the models that read event history, an intraday run
+    all but what landed) is dagster-dbt's selection of the subset's models, whose tests
+    dbt's eager indirect selection adds: less the whole-history tests the selector leaves
+    out (docs/decisions/0006). In one invocation a test runs after all its selected parents,
+    e.g. the relationships test fct_account_health_daily -> dim_account after this run
+    rebuilt dim_account."""
+    args = ["build"]
     if context.is_subset:
-        # dagster-dbt selects a subset's models and lets dbt's eager indirect selection add
-        # their tests: that would add the whole-history tests the selectors leave out to
-        # every rescore and intraday run (docs/decisions/0006).
         args += ["--exclude", f"tag:{HISTORY_SCAN_TAG}"]
     # Unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in production runs, as dbt recommends. In a run they cost 36 invocations of about
@@ -133,19 +127,17 @@ def _run(
     project: DbtProject,
     warehouse: HealthWarehouse,
     manifest: Mapping[str, Any],
-    verify_path: bool = False,
 ) -> Iterator[Any]:
-    """One dbt invocation. `verify_path`: the op that rewrites the scores (the daily op)
-    checks first that a rescore run's window can be rescored; the ops after it see the
-    scores it wrote and cannot tell."""
+    """The run's one dbt invocation. A rescore run checks first that its window can be
+    rescored (launched by hand on the wrong occasion, it fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
     args = build_args(context)
     window = run_window(context)
     if window is not None:
         path = context.run.tags.get(PATH_TAG, RunPath.FULL)
-        if path == RunPath.RESCORE and verify_path:
+        if path == RunPath.RESCORE:
             choice = choose_path(warehouse.path, *window, warehouse.seeds, manifest)
-            if choice.path is not RunPath.RESCORE:  # launched by hand on the wrong occasion
+            if choice.path is not RunPath.RESCORE:
                 raise Failure(
                     f"this window cannot be rescored: {choice.reason}; run health_recalculation_job"
                 )
@@ -161,47 +153,21 @@ def _run(
 def build_dbt_assets(
     manifest: Mapping[str, Any], project: DbtProject, partitions_def: DailyPartitionsDefinition
 ) -> list[AssetsDefinition]:
-    translator = HealthDbtTranslator()
+    """The dbt project as one op (docs/decisions/0009): the daily models partitioned by day,
+    everything else unpartitioned, one `dbt build` per run."""
 
     @dbt_assets(
         manifest=manifest,
         project=project,
-        selector=UPSTREAM_SELECTOR,
-        dagster_dbt_translator=translator,
-        name="health_upstream_dbt",
-        pool=WAREHOUSE_POOL,
-    )
-    def health_upstream_dbt(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
-    ) -> Iterator[Any]:
-        yield from _run(context, dbt, project, warehouse, manifest)
-
-    @dbt_assets(
-        manifest=manifest,
-        project=project,
-        selector=DAILY_SELECTOR,
-        dagster_dbt_translator=translator,
-        partitions_def=partitions_def,
+        selector=PIPELINE_SELECTOR,
+        dagster_dbt_translator=HealthDbtTranslator(partitions_def),
+        name="health_dbt",
         backfill_policy=BackfillPolicy.single_run(),
-        name="health_daily_dbt",
         pool=WAREHOUSE_POOL,
     )
-    def health_daily_dbt(
-        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
-    ) -> Iterator[Any]:
-        yield from _run(context, dbt, project, warehouse, manifest, verify_path=True)
-
-    @dbt_assets(
-        manifest=manifest,
-        project=project,
-        selector=DOWNSTREAM_SELECTOR,
-        dagster_dbt_translator=translator,
-        name="health_downstream_dbt",
-        pool=WAREHOUSE_POOL,
-    )
-    def health_downstream_dbt(
+    def health_dbt(
         context: AssetExecutionContext, dbt: DbtCliResource, warehouse: HealthWarehouse
     ) -> Iterator[Any]:
         yield from _run(context, dbt, project, warehouse, manifest)
 
-    return [health_upstream_dbt, health_daily_dbt, health_downstream_dbt]
+    return [health_dbt]

@@ -7,7 +7,7 @@ against everything already staged); the tests prove it, at the cost of reading e
 92 s of dbt thread time in each daily run at 10,000 accounts x 730 days, where the rest of
 the upstream op took 27 s (docs/decisions/0006-whole-history-tests-weekly.md).
 
-So the selector `health_upstream` leaves them out of the daily graph (dagster-dbt then makes
+So the selector `health_pipeline` leaves them out of the daily graph (dagster-dbt then makes
 no asset checks of them) and they are asset checks of the weekly job instead: one
 `dbt test --select tag:history_scan` over whole tables (no window vars), one check per
 test on the model it tests, named like dagster-dbt names a dbt test. The tests are read

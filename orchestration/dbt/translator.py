@@ -5,7 +5,8 @@ and snapshots (marts/fct_account_health_daily, definitions/health_profiles), and
 `raw/<source>/<table>` for the raw sources. Groups follow the project's layers: raw,
 staging, intermediate, marts, quality (the dq_* models), seeds and snapshots. The tag
 `grain` says daily (the dbt tag `daily`: select them with `tag:grain=daily`) or
-unpartitioned.
+unpartitioned; given a partitions definition, the translator puts the daily models in it
+(one dbt op holds partitioned and unpartitioned assets: orchestration/dbt/assets.py).
 """
 
 from __future__ import annotations
@@ -13,19 +14,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey, AssetSpec
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster import AssetKey, AssetSpec, PartitionsDefinition
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 LAYER_GROUPS = ("staging", "intermediate", "marts")
 DAILY_TAG = "daily"
 
 
+def is_daily(dbt_resource_props: Mapping[str, Any]) -> bool:
+    return DAILY_TAG in dbt_resource_props.get("tags", [])
+
+
 class HealthDbtTranslator(DagsterDbtTranslator):
-    def __init__(self) -> None:
+    def __init__(self, daily_partitions: PartitionsDefinition | None = None) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._daily_partitions = daily_partitions
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if self._daily_partitions is not None and is_daily(self.get_resource_props(manifest, unique_id)):
+            return spec.replace_attributes(partitions_def=self._daily_partitions)
+        return spec
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
-        grain = "daily" if DAILY_TAG in dbt_resource_props.get("tags", []) else "unpartitioned"
+        grain = "daily" if is_daily(dbt_resource_props) else "unpartitioned"
         return {**super().get_tags(dbt_resource_props), "grain": grain}
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

@@ -4,9 +4,9 @@
   future load times, volume). A failure warns; staging sets bad rows aside anyway.
 - Public marts: one blocking check per mart (`great_expectations`: the window's days all
   written and one definition_version for daily marts; no personal-data column for every
-  mart). One check op per dbt asset group, so that the checks of a group run as soon as
-  the group is built and block everything downstream of them: the serving publication
-  and alert delivery. A failed check fails the run with its message; nothing is published.
+  mart). One check op per dbt op (there is one: health_dbt_mart_checks); the checks run
+  once dbt has built the marts and block everything downstream of them: the serving
+  publication and alert delivery. A failed check fails the run with its message; nothing is published.
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -99,7 +99,7 @@ def _public_mart_keys(assets: AssetsDefinition) -> list[AssetKey]:
 
 
 def build_mart_checks(dbt_assets: Iterable[AssetsDefinition], manifest: Mapping[str, Any]) -> list:
-    """One blocking check per public mart, one check op per dbt asset group."""
+    """One blocking check per public mart, one check op per dbt op."""
     checks = []
     for assets in dbt_assets:
         keys = _public_mart_keys(assets)
