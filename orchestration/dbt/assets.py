@@ -109,8 +109,8 @@ def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
     """Hand this invocation's parse state to the next one.
 
     dagster-dbt gives every invocation its own target directory and seeds it with the
-    partial_parse.msgpack of DBT_TARGET_PATH (default target/). Without this, every dbt op
-    re-parses the project (new vars, dev target); with it, only the first op of a run does
+    partial_parse.msgpack of DBT_TARGET_PATH (default target/). Without this, every run
+    re-parses the project (new vars, dev target); with it, only a run after a change does
     (docs/decisions/0001-window-and-incremental-strategy.md)."""
     state = invocation_target / PARTIAL_PARSE
     base = Path(os.environ.get("DBT_TARGET_PATH") or "target")
