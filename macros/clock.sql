@@ -2,9 +2,11 @@
     it has no offset) replaces "now" and "today" everywhere; unset means the real clock,
     read once per dbt invocation (run_started_at), so that every model of a run agrees on
     "now" even across midnight. customer_health/config.py reads the same variable for the
-    Python side. -#}
+    Python side. Read only while dbt executes, not while it parses (parsing needs no
+    clock): a value read at parse time is recorded for partial parsing, and every new
+    HEALTH_NOW would re-parse the files that read it (docs/decisions/0010). -#}
 {% macro health_now() -%}
-    {%- set raw = env_var('HEALTH_NOW', '') | trim -%}
+    {%- set raw = (env_var('HEALTH_NOW', '') | trim) if execute else '' -%}
     {%- if raw == '' -%}
         {{ return(run_started_at.astimezone(modules.pytz.utc).replace(tzinfo=none)) }}
     {%- endif -%}

@@ -1,13 +1,13 @@
 {#- The window of as_of_dates a run (re)computes: the vars `health_start_date` and
     `health_end_date` (the marts contract), inclusive ISO dates, both defaulting to
-    yesterday by the project's clock (HEALTH_NOW, macros/clock.sql). They are the one way
-    the window reaches dbt: Dagster, the demo, the tests and the benchmarks all pass
-    --vars (docs/decisions/0001-window-and-incremental-strategy.md).
+    yesterday by the project's clock (HEALTH_NOW, macros/clock.sql). They reach dbt as
+    vars (`--vars`) or, from the Dagster op, in HEALTH_DBT_RUN_VARS (macros/run_vars.sql;
+    docs/decisions/0001-window-and-incremental-strategy.md, 0010).
     The values reach SQL, so they are parsed as dates here and anything else stops
     the run with a clear error (no SQL injection through --vars). -#}
 
 {% macro _parse_window_date(var_name) -%}
-    {%- set raw = var(var_name, '') -%}
+    {%- set raw = run_var(var_name, '') -%}
     {%- if raw is none or (raw | string | trim) == '' -%}
         {{ return(health_today() - modules.datetime.timedelta(days=1)) }}
     {%- endif -%}
@@ -97,7 +97,7 @@
 {%- endmacro %}
 
 {% macro recompute_scoring_span() -%}
-    {%- set value = var('recompute_scoring_span', true) -%}
+    {%- set value = run_var('recompute_scoring_span', true) -%}
     {%- if value is not boolean -%}
         {{ exceptions.raise_compiler_error("var 'recompute_scoring_span' must be true or false, got: " ~ (value | string | tojson)) }}
     {%- endif -%}

@@ -11,6 +11,7 @@ next morning finalises it, equal to a single end-of-day run; the alert is delive
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 import sys
@@ -119,9 +120,20 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
             "--exclude-resource-type unit_test" in command
             # a subset leaves out the whole-history tests itself; a whole op by its selector
             and ("--exclude tag:history_scan" in command or "--selector health_" in command)
-            and '"recompute_scoring_span": false' in command
             for command in commands
         ), commands
+        run_vars = [
+            json.loads(entry.user_message.removeprefix("HEALTH_DBT_RUN_VARS="))
+            for entry in instance.all_logs(result.run_id)
+            if entry.user_message.startswith("HEALTH_DBT_RUN_VARS=")
+        ]
+        assert run_vars == [
+            {
+                "health_start_date": TODAY.isoformat(),
+                "health_end_date": TODAY.isoformat(),
+                "recompute_scoring_span": False,
+            }
+        ], run_vars
         ran = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
         assert {"staging/base_product__tracks", "marts/fct_account_health_daily"} <= ran
         assert not ran & {"staging/base_crm__accounts", "marts/dq_rejected_rows"}, "not fed by the landing"
@@ -299,8 +311,11 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         }
         checks = {key.to_user_string() for key in request.asset_check_keys}
         assert "marts/fct_account_health_daily:great_expectations" in checks, "the blocking mart checks"
-        assert "staging/base_product__tracks:not_null_base_product__tracks_record_key" in checks
-        assert not any("unique_base_product__tracks" in check for check in checks), "history scans: nightly"
+        assert (
+            "intermediate/int_product_activity_daily:"
+            "unique_combination_int_product_activity_daily_account_id__user_id__activity_date"
+        ) in checks, "the windowed tests of the daily models the landing feeds"
+        assert not any("base_product__tracks" in check for check in checks), "history scans: weekly"
         # After a failed intraday run, the next one rebuilds all the job holds.
         from dagster import DagsterRun
 

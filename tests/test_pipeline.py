@@ -76,6 +76,16 @@ def dbt_commands(instance: DagsterInstance, run_id: str) -> list[str]:
     ]
 
 
+def run_vars_logged(instance: DagsterInstance, run_id: str) -> list[dict[str, object]]:
+    """The run vars the dbt op passed to each invocation (its HEALTH_DBT_RUN_VARS log line)."""
+    prefix = "HEALTH_DBT_RUN_VARS="
+    return [
+        json.loads(entry.user_message.removeprefix(prefix))
+        for entry in instance.all_logs(run_id)
+        if entry.user_message.startswith(prefix)
+    ]
+
+
 def day_counts(path: Path, table: str) -> dict[dt.date, int]:
     with duckdb.connect(str(path), read_only=True) as connection:
         return dict(connection.execute(f"select as_of_date, count(*) from {table} group by 1").fetchall())
@@ -272,11 +282,12 @@ def test_a_range_is_one_dbt_invocation_and_rewrites_only_those_days(built_wareho
         result = run_pipeline("health_recalculation_job", window[0], window[-1])
         assert_success(result)
         commands = dbt_commands(DagsterInstance.get(), result.run_id)
+        run_vars = run_vars_logged(DagsterInstance.get(), result.run_id)
     assert len(commands) == 1, f"one dbt build for the whole window: {commands}"
-    expected_vars = json.dumps(
+    assert "--vars" not in commands[0], "the window travels in the environment (decision 0010)"
+    assert run_vars == [
         {"health_start_date": window[0].isoformat(), "health_end_date": window[-1].isoformat()}
-    )
-    assert expected_vars in commands[0], commands
+    ]
     partitions = {
         event.partition
         for event in result.get_asset_materialization_events()

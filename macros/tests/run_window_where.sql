@@ -14,7 +14,7 @@
     {%- set where = config.get('where', '') -%}
     {%- if where == '__run_window__' -%}
         {%- set day_column = _event_time_of(relation) -%}
-        {%- if day_column and (var('health_start_date', '') | string | trim) != '' -%}
+        {%- if day_column and (run_var('health_start_date', '') | string | trim) != '' -%}
             {%- set filtered -%}
                 (select * from {{ relation }} where {{ in_health_window(day_column) }}) dbt_subquery
             {%- endset -%}

@@ -8,14 +8,17 @@ partition or a range of them is ONE `dbt build` (BackfillPolicy.single_run()) of
 job selects: seeds, staging, the daily models for the window, then what is built from them
 (docs/decisions/0009: one invocation instead of one per group saves its fixed cost).
 
-The window reaches dbt one way: the vars health_start_date / health_end_date, passed to
-the dbt invocation of a partitioned run (Dagster's time window is half-open, the vars
-are inclusive: end = window end - 1 day). A run without partitions passes none, and dbt's
-default window is yesterday by the project's clock. dbt tests are asset checks of the model
+The window reaches dbt as the run vars health_start_date / health_end_date (Dagster's time
+window is half-open, the vars are inclusive: end = window end - 1 day), in the
+environment variable HEALTH_DBT_RUN_VARS rather than `--vars`: dbt re-parses the whole
+project when `--vars` change, and a run's window changes every day (macros/run_vars.sql,
+docs/decisions/0010). A run without partitions passes none, and dbt's default window is
+yesterday by the project's clock. dbt tests are asset checks of the model
 they test; a failing error-severity test fails the step, so nothing downstream of it (the
 mart checks, the publication) runs. The dbt op holds the single warehouse slot.
 """
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -45,6 +48,8 @@ from orchestration.resources import HealthWarehouse
 PIPELINE_SELECTOR = "health_pipeline"
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+# The run vars of a dbt invocation (macros/run_vars.sql).
+RUN_VARS_ENV = "HEALTH_DBT_RUN_VARS"
 
 Context = AssetExecutionContext | AssetCheckExecutionContext
 
@@ -66,8 +71,21 @@ def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str | bool]
     return {"health_start_date": start.isoformat(), "health_end_date": end_inclusive.isoformat()}
 
 
+def run_vars(context: AssetExecutionContext) -> dict[str, str | bool]:
+    """The run vars of the invocation (macros/run_vars.sql): the window, and for an
+    intraday run recompute_scoring_span false (today's rows compare with the stored rows
+    of 30 days ago: no need to recompute the 29 days between, docs/decisions/0400)."""
+    window = run_window(context)
+    if window is None:
+        return {}
+    values = window_vars(*window)
+    if context.run.job_name == INTRADAY_JOB_NAME:
+        values["recompute_scoring_span"] = False
+    return values
+
+
 def build_args(context: AssetExecutionContext) -> list[str]:
-    """`dbt build`, with the run's window as vars.
+    """`dbt build` (the run vars travel in the environment: `run_vars`).
 
     The whole op is the selector health_pipeline. A job's subset of it (the daily job leaves
     out the weekly models, a rescore the models that read event history, an intraday run
@@ -82,16 +100,22 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     # Unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in production runs, as dbt recommends. In a run they cost 36 invocations of about
     # 0.4 s each on inputs that never change (docs/decisions/0005, last section).
-    args += ["--exclude-resource-type", "unit_test"]
-    window = run_window(context)
-    if window is not None:
-        window_var = window_vars(*window)
-        if context.run.job_name == INTRADAY_JOB_NAME:
-            # Today's rows compare with the stored rows of 30 days ago: no need to recompute
-            # the 29 days between on every intraday run (docs/decisions/0400).
-            window_var["recompute_scoring_span"] = False
-        args += ["--vars", json.dumps(window_var)]
-    return args
+    return [*args, "--exclude-resource-type", "unit_test"]
+
+
+@contextlib.contextmanager
+def run_vars_in_environment(values: Mapping[str, str | bool]) -> Iterator[None]:
+    """HEALTH_DBT_RUN_VARS set to `values` (JSON) while the dbt subprocess starts: it
+    inherits this process's environment (DbtCliResource.cli)."""
+    saved = os.environ.get(RUN_VARS_ENV)
+    os.environ[RUN_VARS_ENV] = json.dumps(dict(values))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(RUN_VARS_ENV, None)
+        else:
+            os.environ[RUN_VARS_ENV] = saved
 
 
 def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProject) -> None:
@@ -145,7 +169,10 @@ def _run(
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
             f"in one invocation, {path} path"
         )
-    invocation = dbt.cli(args, context=context)
+    values = run_vars(context)
+    context.log.info(f"{RUN_VARS_ENV}={json.dumps(values)}")
+    with run_vars_in_environment(values):
+        invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     _keep_partial_parse(invocation.target_path, project)
 

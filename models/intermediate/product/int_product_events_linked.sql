@@ -1,7 +1,10 @@
--- Usable product events: the staged rows (stg_product__tracks) minus those set aside for
--- their links (int_product_rejected_rows), each attributed to its user's CRM account. A
--- view, like the staging model it filters: readers filter on occurred_date, and the
--- filter reaches the stored events.
+-- Usable product events: the staged rows (stg_product__tracks) whose user is usable
+-- (int_product_users_linked), each attributed to that user's CRM account. The same rule
+-- int_product_rejected_rows applies to set the others aside (`unknown_user`), written as
+-- a join so that the daily and intraday runs do not wait for the set-aside table, which
+-- reads the whole event history (docs/decisions/0010); row_conservation proves the two
+-- split the raw keys. A view, like the staging model it filters: readers filter on
+-- occurred_date, and the filter reaches the stored events.
 {{ config(materialized='view') }}
 
 with
@@ -10,18 +13,11 @@ events as (
     select * from {{ ref('stg_product__tracks') }}
 ),
 
-set_aside as (
-    select record_id from {{ ref('int_product_rejected_rows') }}
-    where table_name = 'tracks'
-),
-
--- The user of a usable event is a usable user (else the event is set aside as
--- unknown_user), so the staged user gives its account.
 users as (
     select
         user_id,
         account_id
-    from {{ ref('stg_product__users') }}
+    from {{ ref('int_product_users_linked') }}
 ),
 
 usable as (
@@ -37,11 +33,8 @@ usable as (
         events.received_at,
         events.loaded_at
     from events
-    left join set_aside
-        on events.event_id = set_aside.record_id
-    left join users
+    inner join users
         on events.user_id = users.user_id
-    where set_aside.record_id is null
 )
 
 select * from usable

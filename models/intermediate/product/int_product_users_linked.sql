@@ -1,6 +1,9 @@
--- Usable product users (seat holders): the staged rows (stg_product__users) minus those
--- set aside for their links (int_product_rejected_rows), so each belongs to a usable
--- CRM account. A view, like the staging model it filters: the rows are not stored twice.
+-- Usable product users (seat holders): the staged rows (stg_product__users) whose CRM
+-- account is usable (stg_crm__accounts). The same rule int_product_rejected_rows applies
+-- to set the others aside (`orphan_account`), written as a join so that the daily and
+-- intraday runs do not wait for the set-aside table, which reads the whole event history
+-- (docs/decisions/0010); row_conservation proves the two split the raw keys. A view,
+-- like the staging model it filters: the rows are not stored twice.
 {{ config(materialized='view') }}
 
 with
@@ -9,17 +12,15 @@ users as (
     select * from {{ ref('stg_product__users') }}
 ),
 
-set_aside as (
-    select record_id from {{ ref('int_product_rejected_rows') }}
-    where table_name = 'users'
+accounts as (
+    select account_id from {{ ref('stg_crm__accounts') }}
 ),
 
 usable as (
     select users.*
     from users
-    left join set_aside
-        on users.user_id = set_aside.record_id
-    where set_aside.record_id is null
+    inner join accounts
+        on users.account_id = accounts.account_id
 )
 
 select * from usable
