@@ -134,6 +134,10 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
                 "recompute_scoring_span": False,
             }
         ], run_vars
+        # The window changed since the daily run before it, and the parse state stayed
+        # valid: the run vars travel outside `--vars` (decision 0010).
+        [dbt_log] = (world / "dbt_target").glob(f"health_dbt-{result.run_id[:7]}-*/dbt.log")
+        assert "Unable to do partial parsing" not in dbt_log.read_text(), "a full re-parse"
         ran = {event.asset_key.to_user_string() for event in result.get_asset_materialization_events()}
         assert {"staging/base_product__tracks", "marts/fct_account_health_daily"} <= ran
         assert not ran & {"staging/base_crm__accounts", "marts/dq_rejected_rows"}, "not fed by the landing"
