@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -80,3 +81,13 @@ def assert_success(result: Any) -> None:
     from orchestration.run import failure_messages
 
     assert result.success, "\n".join(failure_messages(result))
+
+
+def run_vars_logged(instance: Any, run_id: str) -> list[dict[str, object]]:
+    """The run vars the dbt op passed to each invocation (its HEALTH_DBT_RUN_VARS log line)."""
+    prefix = "HEALTH_DBT_RUN_VARS="
+    return [
+        json.loads(entry.user_message.removeprefix(prefix))
+        for entry in instance.all_logs(run_id)
+        if entry.user_message.startswith(prefix)
+    ]

@@ -11,7 +11,6 @@ next morning finalises it, equal to a single end-of-day run; the alert is delive
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from _intraday_world import (
     usage_alerts,
     utilization,
 )
-from _pipeline import assert_success, pipeline_env, run_pipeline
+from _pipeline import assert_success, pipeline_env, run_pipeline, run_vars_logged
 from conftest import BUILD_NOW, END_DATE, generate, run_dbt, window_vars
 from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
 
@@ -122,11 +121,7 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
             and ("--exclude tag:history_scan" in command or "--selector health_" in command)
             for command in commands
         ), commands
-        run_vars = [
-            json.loads(entry.user_message.removeprefix("HEALTH_DBT_RUN_VARS="))
-            for entry in instance.all_logs(result.run_id)
-            if entry.user_message.startswith("HEALTH_DBT_RUN_VARS=")
-        ]
+        run_vars = run_vars_logged(instance, result.run_id)
         assert run_vars == [
             {
                 "health_start_date": TODAY.isoformat(),

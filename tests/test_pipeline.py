@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from _pipeline import PROJECT_DIR, assert_success, pipeline_env, run_pipeline
+from _pipeline import PROJECT_DIR, assert_success, pipeline_env, run_pipeline, run_vars_logged
 from conftest import BUILD_NOW, copy_project, generate
 from dagster import (
     AssetKey,
@@ -73,16 +72,6 @@ def dbt_commands(instance: DagsterInstance, run_id: str) -> list[str]:
         entry.user_message
         for entry in instance.all_logs(run_id)
         if entry.user_message.startswith("Running dbt command")
-    ]
-
-
-def run_vars_logged(instance: DagsterInstance, run_id: str) -> list[dict[str, object]]:
-    """The run vars the dbt op passed to each invocation (its HEALTH_DBT_RUN_VARS log line)."""
-    prefix = "HEALTH_DBT_RUN_VARS="
-    return [
-        json.loads(entry.user_message.removeprefix(prefix))
-        for entry in instance.all_logs(run_id)
-        if entry.user_message.startswith(prefix)
     ]
 
 
