@@ -49,9 +49,24 @@
 {%- endmacro %}
 
 {#- Product activity must reach back far enough for the longest event look-back
-    (active_user_trend: 60 days) before the first scored day. -#}
+    (active_user_trend: 60 days) before the first day a usage model writes (in_measured_days). -#}
 {% macro activity_span_start_day() -%}
-    {{ return(scoring_span_start_day() - modules.datetime.timedelta(days=var('activity_lookback_days'))) }}
+    {%- set first_day = scoring_span_start_day() if recompute_scoring_span() else health_window()['start'] -%}
+    {{ return(first_day - modules.datetime.timedelta(days=var('activity_lookback_days'))) }}
+{%- endmacro %}
+
+{#- The days a usage model (int_usage_metrics_daily, int_product_usage_daily) computes from
+    events: the scoring span; with recompute_scoring_span false the window only. Its rows
+    of the compared days are stored already and were computed from the same events by the
+    same code (a measure has no definition to compare with), so the scoring models read
+    them as they are; the window's rows then need 60 days of activity instead of 90, and
+    are counted directly for those days (trailing_window_counts, docs/decisions/0403). -#}
+{% macro in_measured_days(day_column) -%}
+    {%- if recompute_scoring_span() -%}
+    {{ in_scoring_span(day_column) }}
+    {%- else -%}
+    {{ in_health_window(day_column) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro date_literal(day) -%}

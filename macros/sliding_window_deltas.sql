@@ -82,3 +82,60 @@
     ) as changes
     group by {{ groups }}, change_date
 {%- endmacro %}
+
+{#- The same distinct counts for a few days, directly: for each group and each day of
+    `days_relation` (column as_of_date), the distinct members seen in the `window_days`
+    days ending on the day (`members`), those of them whose `flag_column` is true and whose
+    `flag_end_column` is after the day (`flagged_members`, the running sum of
+    flagged_delta), and the distinct members of the `window_days` days before those
+    (`prior_members`, the count of the day `window_days` earlier). A range join reads
+    2 x window_days days of `relation` per day: cheaper than the running sums, which need
+    every day of the span, when a run writes one or two days (recompute_scoring_span false,
+    docs/decisions/0403). Groups without a member in the 2 x window_days days have no row.
+    The counts are typed as sums of counts, like the running sums (DuckDB: hugeint, Spark:
+    bigint), so that either way writes the same column types to an incremental table. -#}
+{% macro trailing_window_counts(relation, group_columns, member_column, day_column, window_days, days_relation, flag_column=none, flag_end_column=none) -%}
+    {%- set day = 'members_seen.' ~ day_column -%}
+    {%- set member = 'members_seen.' ~ member_column -%}
+    {%- set in_window = day ~ ' > ' ~ add_days('days.as_of_date', -window_days) -%}
+    {%- set flagged -%}
+        {%- if flag_column -%}
+        members_seen.{{ flag_column }}
+        {%- if flag_end_column %} and (members_seen.{{ flag_end_column }} is null or members_seen.{{ flag_end_column }} > days.as_of_date){% endif -%}
+        {%- else -%}
+        1 = 0
+        {%- endif -%}
+    {%- endset -%}
+    select
+        {% for column in group_columns -%}
+        {{ column }},
+        {% endfor -%}
+        as_of_date,
+        sum(members) as members,
+        sum(flagged_members) as flagged_members,
+        sum(prior_members) as prior_members
+    from (
+        select
+            {% for column in group_columns -%}
+            members_seen.{{ column }},
+            {% endfor -%}
+            days.as_of_date,
+            count(distinct case when {{ in_window }} then {{ member }} end) as members,
+            count(distinct case when {{ in_window }} and {{ flagged }} then {{ member }} end) as flagged_members,
+            count(distinct case when not ({{ in_window }}) then {{ member }} end) as prior_members
+        from {{ relation }} as members_seen
+        inner join {{ days_relation }} as days
+            on {{ day }} > {{ add_days('days.as_of_date', -2 * window_days) }}
+            and {{ day }} <= days.as_of_date
+        group by
+            {% for column in group_columns -%}
+            members_seen.{{ column }},
+            {% endfor -%}
+            days.as_of_date
+    ) as counted
+    group by
+        {% for column in group_columns -%}
+        {{ column }},
+        {% endfor -%}
+        as_of_date
+{%- endmacro %}

@@ -30,8 +30,6 @@ from dagster import (
 )
 
 from customer_health import config as health_config
-from customer_health.calibrate import run as calibrate
-from customer_health.calibrate.store import mark_latest, new_run_dir
 from customer_health.config import WAREHOUSE_POOL, Settings
 from orchestration.resources import HealthWarehouse
 
@@ -91,6 +89,11 @@ def calibrate_definition(
         train_until = last_day - dt.timedelta(days=config.holdout_days)
     else:
         train_until = health_config.today() - dt.timedelta(days=config.holdout_days)
+    # Imported here: calibration needs numpy, pandas and scipy (about 1 s to import), which
+    # no other job's process should pay for.
+    from customer_health.calibrate import run as calibrate
+    from customer_health.calibrate.store import mark_latest, new_run_dir
+
     run_dir = new_run_dir(warehouse.serving, health_config.now())
     code, report = calibrate(
         duckdb_path=warehouse.path,

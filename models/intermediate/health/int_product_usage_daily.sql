@@ -25,7 +25,7 @@ account_days as (
         as_of_date,
         customer_tier
     from {{ ref('int_account_days') }}
-    where {{ in_scoring_span('as_of_date') }}
+    where {{ in_measured_days('as_of_date') }}
 ),
 
 items as (
@@ -40,7 +40,7 @@ account_usage as (
         as_of_date,
         active_users_30d
     from {{ ref('int_usage_metrics_daily') }}
-    where {{ in_scoring_span('as_of_date') }}
+    where {{ in_measured_days('as_of_date') }}
 ),
 
 rules as (
@@ -109,6 +109,8 @@ product_days as (
         and account_days.as_of_date < items.active_to_date
     group by account_days.account_id, items.product_id, account_days.as_of_date, account_days.customer_tier
 ),
+
+{%- if recompute_scoring_span() %}
 
 account_products as (
     select distinct
@@ -182,6 +184,37 @@ feature_counts as (
         and account_products.product_id = feature_deltas.product_id
         and activity_days.as_of_date = feature_deltas.change_date
 ),
+{%- else %}
+
+-- The window's days only, counted directly (in_measured_days, macros/health_window.sql).
+window_days as (
+    {{ day_spine(health_window()['start'], health_window()['end']) }}
+),
+
+user_trend as (
+    select
+        account_id,
+        product_id,
+        as_of_date,
+        members as active_users_30d,
+        flagged_members as licensed_active_users_30d,
+        prior_members as active_users_prior_30d
+    from (
+        {{ trailing_window_counts('activity', ['account_id', 'product_id'], 'user_id', 'activity_date', 30, 'window_days', 'is_licensed', 'seat_end_date') }}
+    ) as user_counts
+),
+
+feature_counts as (
+    select
+        account_id,
+        product_id,
+        as_of_date,
+        members as key_features_used_30d
+    from (
+        {{ trailing_window_counts('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30, 'window_days') }}
+    ) as feature_members
+),
+{%- endif %}
 
 matched_rules as (
     select

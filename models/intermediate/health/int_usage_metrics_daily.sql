@@ -22,7 +22,7 @@ with
 
 account_days as (
     select * from {{ ref('int_account_days') }}
-    where {{ in_scoring_span('as_of_date') }}
+    where {{ in_measured_days('as_of_date') }}
 ),
 
 -- A licensed user holds a seat until the day of deactivation (seat_end_date): from that
@@ -78,6 +78,20 @@ key_feature_counts as (
     group by product_id
 ),
 
+licensed_products as (
+    select distinct
+        account_days.account_id,
+        account_days.as_of_date,
+        items.product_id
+    from account_days
+    inner join items
+        on account_days.account_id = items.account_id
+        and items.active_from_date <= account_days.as_of_date
+        and account_days.as_of_date < items.active_to_date
+),
+
+{%- if recompute_scoring_span() %}
+
 activity_days as (
     {{ day_spine(activity_span_start_day(), health_window()['end']) }}
 ),
@@ -127,18 +141,6 @@ feature_deltas as (
     {{ sliding_window_deltas('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30) }}
 ),
 
-licensed_products as (
-    select distinct
-        account_days.account_id,
-        account_days.as_of_date,
-        items.product_id
-    from account_days
-    inner join items
-        on account_days.account_id = items.account_id
-        and items.active_from_date <= account_days.as_of_date
-        and account_days.as_of_date < items.active_to_date
-),
-
 feature_counts as (
     select
         account_products.account_id,
@@ -161,6 +163,36 @@ feature_counts as (
         and account_products.product_id = feature_deltas.product_id
         and activity_days.as_of_date = feature_deltas.change_date
 ),
+{%- else %}
+
+-- The window's days only, counted directly (in_measured_days, macros/health_window.sql).
+window_days as (
+    {{ day_spine(health_window()['start'], health_window()['end']) }}
+),
+
+user_trend as (
+    select
+        account_id,
+        as_of_date,
+        members as active_users_30d,
+        flagged_members as licensed_active_users_30d,
+        prior_members as active_users_prior_30d
+    from (
+        {{ trailing_window_counts('activity', ['account_id'], 'user_id', 'activity_date', 30, 'window_days', 'is_licensed', 'seat_end_date') }}
+    ) as user_counts
+),
+
+feature_counts as (
+    select
+        account_id,
+        product_id,
+        as_of_date,
+        members as key_features_used_30d
+    from (
+        {{ trailing_window_counts('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30, 'window_days') }}
+    ) as feature_members
+),
+{%- endif %}
 
 breadth as (
     select
