@@ -6,7 +6,9 @@
 -- Distinct counts over sliding windows are computed without a range join: a user active
 -- on day a counts for the windows ending on a .. a+29, so each active day opens an
 -- interval [a, min(a+30, next active day)) and a running sum of +1/-1 changes gives
--- the number of distinct users on every day (the same for features).
+-- the number of distinct users on every day (the same for features). A run that writes
+-- the window's days only (recompute_scoring_span false: intraday) counts them directly
+-- for those days instead (trailing_window_counts, docs/decisions/0403).
 {{
     config(
         materialized='incremental',
