@@ -5,7 +5,8 @@
 -- (int_usage_metrics_daily) but counting only events on the module: distinct users in the
 -- 30 days ending on the day and in the 30 days before, licensed seat holders among them
 -- (still holding their seat at the end of the day), key features of the module used in
--- the last 30 days, and the account's distinct active users (the module's reach).
+-- the last 30 days (int_licensed_modules_daily), and the account's distinct active
+-- users (the module's reach).
 {{
     config(
         materialized='incremental',
@@ -26,12 +27,6 @@ account_days as (
         customer_tier
     from {{ ref('int_account_days') }}
     where {{ in_measured_days('as_of_date') }}
-),
-
-items as (
-    select * from {{ ref('int_subscription_items_enriched') }}
-    where active_to_date > {{ date_literal(scoring_span_start_day()) }}
-        and active_from_date <= {{ health_window_end() }}
 ),
 
 account_usage as (
@@ -70,44 +65,22 @@ activity as (
         and module_activity.activity_date < {{ health_window_end_exclusive() }}
 ),
 
-feature_usage as (
-    select
-        feature_usage.account_id,
-        feature_usage.product_id,
-        feature_usage.feature,
-        feature_usage.activity_date
-    from {{ ref('int_feature_usage_daily') }} as feature_usage
-    inner join {{ ref('product_features') }} as product_features
-        on feature_usage.product_id = product_features.product_id
-        and feature_usage.feature = product_features.feature
-    where product_features.is_key_feature
-        and feature_usage.activity_date >= {{ date_literal(activity_span_start_day()) }}
-        and feature_usage.activity_date < {{ health_window_end_exclusive() }}
-),
-
-key_feature_counts as (
-    select
-        product_id,
-        count(*) as key_feature_count
-    from {{ ref('product_features') }}
-    where is_key_feature
-    group by product_id
-),
-
+-- The modules licensed on the day, with their seats, ARR and key features, and the
+-- account's tier (for the profile rules).
 product_days as (
     select
-        account_days.account_id,
-        items.product_id,
-        account_days.as_of_date,
+        licensed_modules.account_id,
+        licensed_modules.product_id,
+        licensed_modules.as_of_date,
         account_days.customer_tier,
-        sum(items.seats) as licensed_seats,
-        {{ exact_sum('items.arr_usd') }} as arr
-    from account_days
-    inner join items
-        on account_days.account_id = items.account_id
-        and items.active_from_date <= account_days.as_of_date
-        and account_days.as_of_date < items.active_to_date
-    group by account_days.account_id, items.product_id, account_days.as_of_date, account_days.customer_tier
+        licensed_modules.licensed_seats,
+        licensed_modules.arr,
+        licensed_modules.key_features_used_30d,
+        licensed_modules.key_features_licensed
+    from {{ ref('int_licensed_modules_daily') }} as licensed_modules
+    inner join account_days
+        on licensed_modules.account_id = account_days.account_id
+        and licensed_modules.as_of_date = account_days.as_of_date
 ),
 
 {%- if recompute_scoring_span() %}
@@ -162,28 +135,6 @@ user_trend as (
         ) as active_users_prior_30d
     from user_counts
 ),
-
-feature_deltas as (
-    {{ sliding_window_deltas('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30) }}
-),
-
-feature_counts as (
-    select
-        account_products.account_id,
-        account_products.product_id,
-        activity_days.as_of_date,
-        sum(coalesce(feature_deltas.delta, 0)) over (
-            partition by account_products.account_id, account_products.product_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as key_features_used_30d
-    from account_products
-    cross join activity_days
-    left join feature_deltas
-        on account_products.account_id = feature_deltas.account_id
-        and account_products.product_id = feature_deltas.product_id
-        and activity_days.as_of_date = feature_deltas.change_date
-),
 {%- else %}
 
 -- The window's days only, counted directly (in_measured_days, macros/health_window.sql).
@@ -202,17 +153,6 @@ user_trend as (
     from (
         {{ trailing_window_counts('activity', ['account_id', 'product_id'], 'user_id', 'activity_date', 30, 'window_days', 'is_licensed', 'seat_end_date') }}
     ) as user_counts
-),
-
-feature_counts as (
-    select
-        account_id,
-        product_id,
-        as_of_date,
-        members as key_features_used_30d
-    from (
-        {{ trailing_window_counts('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30, 'window_days') }}
-    ) as feature_members
 ),
 {%- endif %}
 
@@ -243,8 +183,8 @@ final as (
         coalesce(user_trend.active_users_30d, 0) as active_users_30d,
         coalesce(user_trend.licensed_active_users_30d, 0) as licensed_active_users_30d,
         coalesce(user_trend.active_users_prior_30d, 0) as active_users_prior_30d,
-        coalesce(feature_counts.key_features_used_30d, 0) as key_features_used_30d,
-        key_feature_counts.key_feature_count as key_features_licensed,
+        product_days.key_features_used_30d,
+        product_days.key_features_licensed,
         coalesce(account_usage.active_users_30d, 0) as account_active_users_30d
     from product_days
     -- The definition checks require a catch-all rule: every licensed module is scored.
@@ -257,12 +197,6 @@ final as (
         on product_days.account_id = user_trend.account_id
         and product_days.product_id = user_trend.product_id
         and product_days.as_of_date = user_trend.as_of_date
-    left join feature_counts
-        on product_days.account_id = feature_counts.account_id
-        and product_days.product_id = feature_counts.product_id
-        and product_days.as_of_date = feature_counts.as_of_date
-    left join key_feature_counts
-        on product_days.product_id = key_feature_counts.product_id
     left join account_usage
         on product_days.account_id = account_usage.account_id
         and product_days.as_of_date = account_usage.as_of_date

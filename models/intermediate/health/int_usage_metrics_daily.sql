@@ -1,12 +1,13 @@
 -- One row per customer account and day of the scoring span with its product-usage
 -- measures: distinct active users (all / licensed seat holders at the end of the day) in
 -- the 30 days ending on the day and in the 30 days before, and key features used in the
--- last 30 days out of the key features of the modules licensed on the day.
+-- last 30 days out of the key features of the modules licensed on the day (summed over
+-- the modules of int_licensed_modules_daily).
 --
 -- Distinct counts over sliding windows are computed without a range join: a user active
 -- on day a counts for the windows ending on a .. a+29, so each active day opens an
 -- interval [a, min(a+30, next active day)) and a running sum of +1/-1 changes gives
--- the number of distinct users on every day (the same for features). A run that writes
+-- the number of distinct users on every day. A run that writes
 -- the window's days only (recompute_scoring_span false: intraday) counts them directly
 -- for those days instead (trailing_window_counts, docs/decisions/0403).
 {{
@@ -48,48 +49,6 @@ activity as (
         on product_activity.user_id = seat_holders.user_id
     where product_activity.activity_date >= {{ date_literal(activity_span_start_day()) }}
         and product_activity.activity_date < {{ health_window_end_exclusive() }}
-),
-
-feature_usage as (
-    select
-        feature_usage.account_id,
-        feature_usage.product_id,
-        feature_usage.feature,
-        feature_usage.activity_date
-    from {{ ref('int_feature_usage_daily') }} as feature_usage
-    inner join {{ ref('product_features') }} as product_features
-        on feature_usage.product_id = product_features.product_id
-        and feature_usage.feature = product_features.feature
-    where product_features.is_key_feature
-        and feature_usage.activity_date >= {{ date_literal(activity_span_start_day()) }}
-        and feature_usage.activity_date < {{ health_window_end_exclusive() }}
-),
-
-items as (
-    select * from {{ ref('int_subscription_items_enriched') }}
-    where active_to_date > {{ date_literal(scoring_span_start_day()) }}
-        and active_from_date <= {{ health_window_end() }}
-),
-
-key_feature_counts as (
-    select
-        product_id,
-        count(*) as key_feature_count
-    from {{ ref('product_features') }}
-    where is_key_feature
-    group by product_id
-),
-
-licensed_products as (
-    select distinct
-        account_days.account_id,
-        account_days.as_of_date,
-        items.product_id
-    from account_days
-    inner join items
-        on account_days.account_id = items.account_id
-        and items.active_from_date <= account_days.as_of_date
-        and account_days.as_of_date < items.active_to_date
 ),
 
 {%- if recompute_scoring_span() %}
@@ -138,33 +97,6 @@ user_trend as (
         ) as active_users_prior_30d
     from user_counts
 ),
-
-feature_deltas as (
-    {{ sliding_window_deltas('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30) }}
-),
-
-feature_counts as (
-    select
-        account_products.account_id,
-        account_products.product_id,
-        activity_days.as_of_date,
-        sum(coalesce(feature_deltas.delta, 0)) over (
-            partition by account_products.account_id, account_products.product_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as key_features_used_30d
-    from (
-        select distinct
-            account_id,
-            product_id
-        from licensed_products
-    ) as account_products
-    cross join activity_days
-    left join feature_deltas
-        on account_products.account_id = feature_deltas.account_id
-        and account_products.product_id = feature_deltas.product_id
-        and activity_days.as_of_date = feature_deltas.change_date
-),
 {%- else %}
 
 -- The window's days only, counted directly (in_measured_days, macros/health_window.sql).
@@ -183,33 +115,18 @@ user_trend as (
         {{ trailing_window_counts('activity', ['account_id'], 'user_id', 'activity_date', 30, 'window_days', 'is_licensed', 'seat_end_date') }}
     ) as user_counts
 ),
-
-feature_counts as (
-    select
-        account_id,
-        product_id,
-        as_of_date,
-        members as key_features_used_30d
-    from (
-        {{ trailing_window_counts('feature_usage', ['account_id', 'product_id'], 'feature', 'activity_date', 30, 'window_days') }}
-    ) as feature_members
-),
 {%- endif %}
 
+-- Feature breadth: the key features used and licensed, over the modules licensed on the day.
 breadth as (
     select
-        licensed_products.account_id,
-        licensed_products.as_of_date,
-        sum(coalesce(feature_counts.key_features_used_30d, 0)) as key_features_used_30d,
-        sum(key_feature_counts.key_feature_count) as key_features_licensed
-    from licensed_products
-    inner join key_feature_counts
-        on licensed_products.product_id = key_feature_counts.product_id
-    left join feature_counts
-        on licensed_products.account_id = feature_counts.account_id
-        and licensed_products.product_id = feature_counts.product_id
-        and licensed_products.as_of_date = feature_counts.as_of_date
-    group by licensed_products.account_id, licensed_products.as_of_date
+        account_id,
+        as_of_date,
+        sum(key_features_used_30d) as key_features_used_30d,
+        sum(key_features_licensed) as key_features_licensed
+    from {{ ref('int_licensed_modules_daily') }}
+    where {{ in_measured_days('as_of_date') }}
+    group by account_id, as_of_date
 ),
 
 final as (
