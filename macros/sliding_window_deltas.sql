@@ -139,3 +139,29 @@
         {% endfor -%}
         as_of_date
 {%- endmacro %}
+
+{#- The counts of sliding_window_deltas on every day: one row per subject (`subjects`, a
+    relation with the `group_columns`) and day of `days` (a day_spine), each count the
+    running sum of its delta column up to the day. `counts`: pairs of (delta column of
+    `deltas`, name of the count), e.g. [('delta', 'active_users_30d')]. -#}
+{% macro running_counts(subjects, days, deltas, group_columns, counts) -%}
+    select
+        {%- for column in group_columns %}
+        {{ subjects }}.{{ column }},
+        {%- endfor %}
+        {{ days }}.as_of_date,
+        {%- for delta_column, name in counts %}
+        sum(coalesce({{ deltas }}.{{ delta_column }}, 0)) over (
+            partition by {% for column in group_columns %}{{ subjects }}.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+            order by {{ days }}.as_of_date
+            rows between unbounded preceding and current row
+        ) as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ subjects }}
+    cross join {{ days }}
+    left join {{ deltas }}
+        on
+        {%- for column in group_columns %} {{ subjects }}.{{ column }} = {{ deltas }}.{{ column }}
+        and
+        {%- endfor %} {{ days }}.as_of_date = {{ deltas }}.change_date
+{%- endmacro %}

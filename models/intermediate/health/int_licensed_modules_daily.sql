@@ -99,21 +99,7 @@ feature_deltas as (
 ),
 
 feature_counts as (
-    select
-        account_modules.account_id,
-        account_modules.product_id,
-        activity_days.as_of_date,
-        sum(coalesce(feature_deltas.delta, 0)) over (
-            partition by account_modules.account_id, account_modules.product_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as key_features_used_30d
-    from account_modules
-    cross join activity_days
-    left join feature_deltas
-        on account_modules.account_id = feature_deltas.account_id
-        and account_modules.product_id = feature_deltas.product_id
-        and activity_days.as_of_date = feature_deltas.change_date
+    {{ running_counts('account_modules', 'activity_days', 'feature_deltas', ['account_id', 'product_id'], [('delta', 'key_features_used_30d')]) }}
 ),
 {%- else %}
 

@@ -101,26 +101,7 @@ user_deltas as (
 ),
 
 user_counts as (
-    select
-        account_products.account_id,
-        account_products.product_id,
-        activity_days.as_of_date,
-        sum(coalesce(user_deltas.delta, 0)) over (
-            partition by account_products.account_id, account_products.product_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as active_users_30d,
-        sum(coalesce(user_deltas.flagged_delta, 0)) over (
-            partition by account_products.account_id, account_products.product_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as licensed_active_users_30d
-    from account_products
-    cross join activity_days
-    left join user_deltas
-        on account_products.account_id = user_deltas.account_id
-        and account_products.product_id = user_deltas.product_id
-        and activity_days.as_of_date = user_deltas.change_date
+    {{ running_counts('account_products', 'activity_days', 'user_deltas', ['account_id', 'product_id'], [('delta', 'active_users_30d'), ('flagged_delta', 'licensed_active_users_30d')]) }}
 ),
 
 user_trend as (

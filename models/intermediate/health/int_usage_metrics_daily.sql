@@ -66,24 +66,7 @@ user_deltas as (
 ),
 
 user_counts as (
-    select
-        scored_accounts.account_id,
-        activity_days.as_of_date,
-        sum(coalesce(user_deltas.delta, 0)) over (
-            partition by scored_accounts.account_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as active_users_30d,
-        sum(coalesce(user_deltas.flagged_delta, 0)) over (
-            partition by scored_accounts.account_id
-            order by activity_days.as_of_date
-            rows between unbounded preceding and current row
-        ) as licensed_active_users_30d
-    from scored_accounts
-    cross join activity_days
-    left join user_deltas
-        on scored_accounts.account_id = user_deltas.account_id
-        and activity_days.as_of_date = user_deltas.change_date
+    {{ running_counts('scored_accounts', 'activity_days', 'user_deltas', ['account_id'], [('delta', 'active_users_30d'), ('flagged_delta', 'licensed_active_users_30d')]) }}
 ),
 
 user_trend as (
