@@ -292,7 +292,7 @@ def benchmark(args: argparse.Namespace) -> Report:
                 report.events,
                 "what the intraday phase starts from",
             )
-            report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase)
+            report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase, args.repeats)
             return report
 
         recalc_start = end - dt.timedelta(days=args.window_days - 1)
@@ -342,7 +342,7 @@ def benchmark(args: argparse.Namespace) -> Report:
             separate = single_day_runs(args, recalc_start, rows_scored, env)
             report.phases.append(separate)
             phase("weekly models (churn model training)", job_command("health_weekly_job"), None)
-            report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase)
+            report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase, args.repeats)
         # A scoring-only definition change (a pillar weight), rescored from the stored
         # indicator values; the repeats alternate between two changed definitions, so each
         # run is again a scoring change against the one before.

@@ -261,6 +261,17 @@ class DeliveryLog:
         with self._connect() as connection:
             return dict(connection.execute("select alert_id, state from alert_deliveries"))
 
+    def handled(self) -> set[str]:
+        """The alerts delivered or being sent: one read, so that a run does not open a
+        transaction per alert that was sent long ago (`claim` still decides each other one)."""
+        with self._connect() as connection:
+            return {
+                row[0]
+                for row in connection.execute(
+                    "select alert_id from alert_deliveries where state in ('sending', 'delivered')"
+                )
+            }
+
     def claim(self, alert: Alert, channel: str, run_id: str | None) -> bool:
         """Mark `sending` durably; False when the alert was delivered or may have been."""
         now = self._now()
@@ -352,8 +363,9 @@ def deliver(
     """Send each alert at most once; stop after a few consecutive failures (receiver down)."""
     report = DeliveryReport(candidates=len(alerts))
     consecutive_failures = 0
+    handled = log.handled()
     for alert in alerts:
-        if not log.claim(alert, notifier.channel, run_id):
+        if alert.alert_id in handled or not log.claim(alert, notifier.channel, run_id):
             report.skipped_already_handled += 1
             continue
         result = notifier.send(alert)
