@@ -167,7 +167,7 @@ def run_intraday_phase(
         for _ in range(repeats - 1):
             _copy(world, before_landing, None)
             again_landed_at, wall, cpu = _land_and_run((land_command, run_command), intraday_env)
-            measured.append((wall, cpu, *_latencies(env, today, again_landed_at)))
+            measured.append((round(wall, 2), round(cpu, 1), *_latencies(env, today, again_landed_at)))
         walls = sorted(m[0] for m in measured)
         run.wall_seconds = round(statistics.median(walls), 2)
         run.cpu_seconds = round(statistics.median(m[1] for m in measured), 1)
