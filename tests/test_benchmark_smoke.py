@@ -48,3 +48,41 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     assert any(name.startswith("5-day rescore") for name in names)
     markdown = (tmp_path / "smoke.md").read_text()
     assert "| phase | wall s |" in markdown and report["commit"] in markdown
+
+
+def test_the_intraday_repeats_restore_the_world_before_the_landing(tmp_path):
+    """A repeat of the intraday run starts from the world as it was before the hour landed:
+    files and directories are put back, and what a run added (a WAL, a publication) is gone."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from benchmarks.intraday_phase import _copy, _world_files
+
+    env = {
+        "HEALTH_SERVING_DIR": str(tmp_path / "serving"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "HEALTH_ALERT_OUTBOX_PATH": str(tmp_path / "outbox.jsonl"),
+        "HEALTH_ALERT_DELIVERY_LOG": str(tmp_path / "deliveries.sqlite"),
+    }
+    duckdb_path = tmp_path / "bench.duckdb"
+    duckdb_path.write_text("before")
+    (tmp_path / "serving").mkdir()
+    (tmp_path / "serving" / "health-1.duckdb").write_text("published before")
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_text("instance")
+    world = _world_files(env, duckdb_path)
+    snapshot = tmp_path / "before_landing"
+    snapshot.mkdir()
+    _copy(world, None, snapshot)
+
+    # The landing and the run change the world.
+    duckdb_path.write_text("after")
+    (tmp_path / "bench.duckdb.wal").write_text("wal")
+    (tmp_path / "serving" / "health-2.duckdb").write_text("published by the run")
+    (tmp_path / "outbox.jsonl").write_text("{}\n")
+    (tmp_path / "deliveries.sqlite").write_text("ledger")
+
+    _copy(world, snapshot, None)
+    assert duckdb_path.read_text() == "before"
+    assert not (tmp_path / "bench.duckdb.wal").exists()
+    assert sorted(p.name for p in (tmp_path / "serving").iterdir()) == ["health-1.duckdb"]
+    assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == "instance"
+    assert not (tmp_path / "outbox.jsonl").exists() and not (tmp_path / "deliveries.sqlite").exists()
