@@ -261,17 +261,6 @@ class DeliveryLog:
         with self._connect() as connection:
             return dict(connection.execute("select alert_id, state from alert_deliveries"))
 
-    def handled(self) -> set[str]:
-        """The alerts delivered or being sent: one read, so that a run does not open a
-        transaction per alert that was sent long ago (`claim` still decides each other one)."""
-        with self._connect() as connection:
-            return {
-                row[0]
-                for row in connection.execute(
-                    "select alert_id from alert_deliveries where state in ('sending', 'delivered')"
-                )
-            }
-
     def claim(self, alert: Alert, channel: str, run_id: str | None) -> bool:
         """Mark `sending` durably; False when the alert was delivered or may have been."""
         now = self._now()
@@ -363,7 +352,9 @@ def deliver(
     """Send each alert at most once; stop after a few consecutive failures (receiver down)."""
     report = DeliveryReport(candidates=len(alerts))
     consecutive_failures = 0
-    handled = log.handled()
+    # Delivered or being sent, in one read: no transaction per alert sent long ago (`claim`
+    # still decides every other one under its lock).
+    handled = {alert_id for alert_id, state in log.states().items() if state != "failed"}
     for alert in alerts:
         if alert.alert_id in handled or not log.claim(alert, notifier.channel, run_id):
             report.skipped_already_handled += 1
