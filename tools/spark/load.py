@@ -33,6 +33,7 @@ SPARK_TYPES = {
     "TIMESTAMP": "timestamp",
     "BOOLEAN": "boolean",
     "BIGINT": "bigint",
+    "DOUBLE": "double",
     "INTEGER": "int",
     "DATE": "date",
 }

@@ -43,9 +43,10 @@ terms as (
         subscriptions.subscription_start_date,
         subscriptions.subscription_end_date,
         term_numbers.terms_back,
-        cast({{ dbt.dateadd('year', '-term_numbers.terms_back', 'subscriptions.anchor_date') }} as date)
+        -- The intervals in parentheses: dbt-spark's dateadd multiplies a year interval by 12.
+        cast({{ dbt.dateadd('year', '(-term_numbers.terms_back)', 'subscriptions.anchor_date') }} as date)
             as term_end_date,
-        cast({{ dbt.dateadd('year', '-term_numbers.terms_back - 1', 'subscriptions.anchor_date') }} as date)
+        cast({{ dbt.dateadd('year', '(-term_numbers.terms_back - 1)', 'subscriptions.anchor_date') }} as date)
             as full_term_start_date
     from subscriptions
     cross join term_numbers

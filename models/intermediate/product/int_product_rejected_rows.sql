@@ -3,7 +3,29 @@
 -- checked, parents first: a user whose CRM account is not usable (`orphan_account`), an
 -- event whose user is not usable (`unknown_user`). The usable models (int_*_linked) are
 -- the staged rows minus these; dq_rejected_rows publishes them.
-{{ config(tags=['event_history']) }}
+--
+-- Incremental with the `recheck` strategy (macros/incremental_recheck.sql), so that a daily
+-- run does not read every event ever loaded. An event's verdict can change only when the
+-- event itself is loaded again or its user's usability changes, so a run rechecks:
+--   * the users, all of them (a few per account);
+--   * the events loaded after the last run: after its `checked_through`, the load time
+--     through which it had seen both tables;
+--   * the staged events of the users whose usability may have changed: users loaded after
+--     the last run (new, moved or edited), and users set aside now but not before, or
+--     before but not now (their account was loaded, deleted or fixed).
+-- The rows stored for rechecked records are replaced: the batch carries each of them with
+-- a null reason (a tombstone) besides the new verdicts. On Spark (no DELETE on plain
+-- Parquet) it is a table rebuilt by every run, like the base model it reads.
+{{
+    config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        incremental_strategy='recheck',
+        recheck_verdict='reason',
+        unique_key=['table_name', 'record_key'],
+        on_schema_change='fail',
+        tags=['event_history'],
+    )
+}}
 
 with
 
@@ -11,20 +33,14 @@ accounts as (
     select account_id from {{ ref('stg_crm__accounts') }}
 ),
 
+base_users as (
+    select * from {{ ref('base_product__users') }}
+),
+
 -- The staged rows (those of the stg_product__* models): current, not deleted, not set
 -- aside by staging. Only their links are left to check.
 users as (
-    select * from {{ ref('base_product__users') }}
-    where not is_deleted and rejection_reason is null
-),
-
-events as (
-    select
-        record_key,
-        event_id,
-        user_id,
-        loaded_at
-    from {{ ref('base_product__tracks') }}
+    select * from base_users
     where not is_deleted and rejection_reason is null
 ),
 
@@ -33,7 +49,7 @@ set_aside_by_staging as (
 ),
 
 -- One CTE per table in the shape of set_aside_by_staging; reason null = usable, for the
--- users. An event whose user is missing or set aside is set aside too.
+-- users.
 users_checked as (
     select
         'users' as table_name,
@@ -46,6 +62,86 @@ users_checked as (
     from users
     left join accounts
         on users.account_id = accounts.account_id
+),
+
+{% if is_incremental() %}
+
+stored as (
+    select * from {{ this }}
+),
+
+-- How far the last run that set rows aside had seen the tables (null: nothing stored,
+-- recheck everything).
+checked_through as (
+    select max(checked_through) as loaded_at from stored
+),
+
+users_set_aside as (
+    select record_id from set_aside_by_staging
+    where table_name = 'users'
+    union all
+    select record_id from users_checked
+    where reason is not null
+),
+
+users_set_aside_before as (
+    select record_id from stored
+    where table_name = 'users'
+),
+
+changed_users as (
+    select base_users.user_id
+    from base_users
+    cross join checked_through
+    where checked_through.loaded_at is null
+        or base_users.loaded_at > checked_through.loaded_at
+    union
+    (
+        select record_id from users_set_aside
+        except
+        select record_id from users_set_aside_before
+    )
+    union
+    (
+        select record_id from users_set_aside_before
+        except
+        select record_id from users_set_aside
+    )
+),
+
+-- Every event, marked when it was loaded since the last run (whatever staging made of it).
+tracks as (
+    select
+        tracks.*,
+        (
+            checked_through.loaded_at is null
+            or tracks.loaded_at > checked_through.loaded_at
+        ) as is_loaded_since
+    from {{ ref('base_product__tracks') }} as tracks
+    cross join checked_through
+),
+
+events_loaded as (
+    select record_key from tracks
+    where is_loaded_since
+),
+
+{% endif %}
+
+events as (
+    select
+        record_key,
+        event_id,
+        user_id,
+        loaded_at
+    {%- if is_incremental() %}
+    from tracks
+    where not is_deleted and rejection_reason is null
+        and (is_loaded_since or user_id in (select changed_users.user_id from changed_users))
+    {%- else %}
+    from {{ ref('base_product__tracks') }}
+    where not is_deleted and rejection_reason is null
+    {%- endif %}
 ),
 
 -- The events only as rejections: an anti join against the usable users, so that no join
@@ -66,13 +162,51 @@ events_checked as (
     )
 ),
 
-unioned as (
+-- The load time through which this run sees both tables (the least of their latest loads:
+-- whatever lands later in either table is loaded after it), stored on every row it writes.
+this_run as (
+    select
+        least(
+            (select max(tracks.loaded_at) from {{ ref('base_product__tracks') }} as tracks),
+            (select max(base_users.loaded_at) from base_users)
+        ) as checked_through
+),
+
+verdicts as (
     select * from set_aside_by_staging
+    {%- if is_incremental() %}
+    where table_name != 'tracks'
+        or record_key in (select events_loaded.record_key from events_loaded)
+    {%- endif %}
     union all
     select * from users_checked
     where reason is not null
     union all
     select * from events_checked
+),
+
+unioned as (
+    select
+        verdicts.*,
+        this_run.checked_through
+    from verdicts
+    cross join this_run
+    {%- if is_incremental() %}
+    union all
+    -- Tombstones: the stored rows of every rechecked record (the users and any other table
+    -- but the events are rechecked whole), replaced by the verdict above if still set aside.
+    select
+        table_name,
+        record_key,
+        record_id,
+        null as reason,
+        loaded_at,
+        checked_through
+    from stored
+    where table_name != 'tracks'
+        or record_key in (select events_loaded.record_key from events_loaded)
+        or record_key in (select events.record_key from events)
+    {%- endif %}
 ),
 
 final as (
@@ -82,7 +216,8 @@ final as (
         record_key,
         record_id,
         cast(reason as {{ dbt.type_string() }}) as reason,
-        loaded_at
+        loaded_at,
+        cast(checked_through as {{ dbt.type_timestamp() }}) as checked_through
     from unioned
 )
 

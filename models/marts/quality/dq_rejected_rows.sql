@@ -14,7 +14,15 @@ billing as (
 ),
 
 product as (
-    select * from {{ ref('int_product_rejected_rows') }}
+    -- Without checked_through, which only the incremental product model keeps.
+    select
+        source_name,
+        table_name,
+        record_key,
+        record_id,
+        reason,
+        loaded_at
+    from {{ ref('int_product_rejected_rows') }}
 ),
 
 support as (
