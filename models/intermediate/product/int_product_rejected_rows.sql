@@ -65,15 +65,15 @@ users_checked as (
 ),
 
 {% if is_incremental() %}
+{#- How far the last run that set rows aside had seen the tables (nothing stored: from the
+    start, recheck everything). A scalar, so that DuckDB skips the older events by their
+    zone maps. -#}
+{%- set checked_through -%}
+    (select coalesce(max(checked_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+{%- endset %}
 
 stored as (
     select * from {{ this }}
-),
-
--- How far the last run that set rows aside had seen the tables (null: nothing stored,
--- recheck everything).
-checked_through as (
-    select max(checked_through) as loaded_at from stored
 ),
 
 users_set_aside as (
@@ -92,9 +92,7 @@ users_set_aside_before as (
 changed_users as (
     select base_users.user_id
     from base_users
-    cross join checked_through
-    where checked_through.loaded_at is null
-        or base_users.loaded_at > checked_through.loaded_at
+    where base_users.loaded_at > {{ checked_through }}
     union
     (
         select record_id from users_set_aside
@@ -109,38 +107,37 @@ changed_users as (
     )
 ),
 
--- Every event, marked when it was loaded since the last run (whatever staging made of it).
-tracks as (
-    select
-        tracks.*,
-        (
-            checked_through.loaded_at is null
-            or tracks.loaded_at > checked_through.loaded_at
-        ) as is_loaded_since
-    from {{ ref('base_product__tracks') }} as tracks
-    cross join checked_through
-),
-
+-- The events loaded since the last run, whatever staging made of them.
 events_loaded as (
-    select record_key from tracks
-    where is_loaded_since
+    select tracks.record_key
+    from {{ ref('base_product__tracks') }} as tracks
+    where tracks.loaded_at > {{ checked_through }}
 ),
 
 {% endif %}
 
+-- The staged events to check. Incremental: those loaded since the last run, and those of
+-- the users whose usability may have changed, in two reads each filtered on its own (a
+-- CTE of all staged events read twice would be materialized whole by DuckDB).
 events as (
     select
         record_key,
         event_id,
         user_id,
         loaded_at
-    {%- if is_incremental() %}
-    from tracks
-    where not is_deleted and rejection_reason is null
-        and (is_loaded_since or user_id in (select changed_users.user_id from changed_users))
-    {%- else %}
     from {{ ref('base_product__tracks') }}
     where not is_deleted and rejection_reason is null
+    {%- if is_incremental() %}
+        and loaded_at > {{ checked_through }}
+    union
+    select
+        record_key,
+        event_id,
+        user_id,
+        loaded_at
+    from {{ ref('base_product__tracks') }}
+    where not is_deleted and rejection_reason is null
+        and user_id in (select changed_users.user_id from changed_users)
     {%- endif %}
 ),
 
@@ -176,7 +173,7 @@ verdicts as (
     select * from set_aside_by_staging
     {%- if is_incremental() %}
     where table_name != 'tracks'
-        or record_key in (select events_loaded.record_key from events_loaded)
+        or loaded_at > {{ checked_through }}
     {%- endif %}
     union all
     select * from users_checked
