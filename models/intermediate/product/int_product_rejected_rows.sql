@@ -119,7 +119,7 @@ events_loaded as (
 -- The staged events to check. Incremental: those loaded since the last run, and those of
 -- the users whose usability may have changed, in two reads each filtered on its own (a
 -- CTE of all staged events read twice would be materialized whole by DuckDB).
-events as (
+{%- set staged_events %}
     select
         record_key,
         event_id,
@@ -127,16 +127,13 @@ events as (
         loaded_at
     from {{ ref('base_product__tracks') }}
     where not is_deleted and rejection_reason is null
+{%- endset %}
+events as (
+    {{- staged_events }}
     {%- if is_incremental() %}
         and loaded_at > {{ checked_through }}
     union
-    select
-        record_key,
-        event_id,
-        user_id,
-        loaded_at
-    from {{ ref('base_product__tracks') }}
-    where not is_deleted and rejection_reason is null
+    {{- staged_events }}
         and user_id in (select changed_users.user_id from changed_users)
     {%- endif %}
 ),
