@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _parse_state
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -23,7 +25,26 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def pipeline_env(
     warehouse: Path, work_dir: Path, now: dt.datetime | None = None, **overrides: str
 ) -> Iterator[dict[str, str]]:
-    """The environment of one pipeline world: warehouse, serving copy, Dagster home, clock."""
+    """The environment of one pipeline world: warehouse, serving copy, Dagster home, clock.
+    A world of the project's own dbt project shares dbt's parse state with the other
+    worlds of this test process (tests/_parse_state.py)."""
+    project = Path(
+        overrides.get("HEALTH_DBT_PROJECT_DIR") or os.environ.get("HEALTH_DBT_PROJECT_DIR") or PROJECT_DIR
+    )
+    with _parse_state.dbt_path(warehouse, "DBT_TARGET_PATH" not in overrides) as (path, shared):
+        target = work_dir / "dbt_target"
+        if shared:
+            _parse_state.seed(target, project)
+        with _environment(path, work_dir, now, **overrides) as values:
+            yield values
+        if shared:
+            _parse_state.keep(target, project)
+
+
+@contextlib.contextmanager
+def _environment(
+    warehouse: Path, work_dir: Path, now: dt.datetime | None = None, **overrides: str
+) -> Iterator[dict[str, str]]:
     from customer_health.manifest import prepare
 
     dagster_home = work_dir / "dagster_home"

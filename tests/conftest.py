@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import _parse_state
 import pytest
 from _pipeline import assert_success, pipeline_env, run_pipeline
 from _webhook import WebhookServer
@@ -48,7 +49,7 @@ class Warehouse:
         return self.path.parent / "serving"
 
     def copy_to(self, directory: Path) -> Path:
-        target = directory / "warehouse.duckdb"
+        target = directory / _parse_state.NAME  # the name whose worlds share dbt's parsing
         shutil.copyfile(self.path, target)
         return target
 
@@ -58,30 +59,64 @@ def dbt_bin() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+# The vars a pipeline run passes in the environment (macros/run_vars.sql).
+RUN_VARS = {"health_start_date", "health_end_date", "recompute_scoring_span"}
+
+
+def _run_vars_to_environment(args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`--vars` that hold only run vars (the window), moved to HEALTH_DBT_RUN_VARS as the
+    pipeline passes them: dbt's parse state holds for one set of `--vars` only. Not for an
+    invocation that may run unit tests: their fixtures set the window vars, which the
+    environment would override (the pipeline runs none)."""
+    runs_no_unit_tests = args[:1] == ["run"] or "unit_test" in args
+    if "--vars" not in args or not runs_no_unit_tests:
+        return args, {}
+    at = args.index("--vars")
+    values = json.loads(args[at + 1])
+    if not isinstance(values, dict) or not set(values) <= RUN_VARS:
+        return args, {}
+    return [*args[:at], *args[at + 2 :]], {"HEALTH_DBT_RUN_VARS": json.dumps(values)}
+
+
 def run_dbt(
-    args: list[str], duckdb_path: Path, work_dir: Path, check: bool = True, **env_overrides: str
+    args: list[str],
+    duckdb_path: Path,
+    work_dir: Path,
+    check: bool = True,
+    cli_vars: bool = False,
+    **env_overrides: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`,
-    on the tests' clock (HEALTH_NOW = BUILD_NOW unless the test sets its own)."""
-    env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
-    env.update(
-        {
-            "HEALTH_DUCKDB_PATH": str(duckdb_path),
-            "DBT_PROFILES_DIR": str(PROJECT_DIR),
-            "DBT_PROJECT_DIR": str(PROJECT_DIR),
-            "HEALTH_DBT_TARGET": "dev",
-        }
-    )
-    env.update(env_overrides)
-    command = [
-        dbt_bin(),
-        *args,
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-    ]
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    on the tests' clock (HEALTH_NOW = BUILD_NOW unless the test sets its own).
+
+    `--vars` of the window only travel as the pipeline passes them, in the environment
+    (`cli_vars=True` keeps them on the command line, for tests of that path). Then, and
+    without other `--vars`, the invocation shares dbt's parse state with the other worlds
+    of this test process (tests/_parse_state.py)."""
+    target = work_dir / "target"
+    args, run_vars = ([*args], {}) if cli_vars else _run_vars_to_environment(args)
+    if not {"--target", "-t"} & set(args):
+        args += ["--target", "dev"]  # as dagster-dbt passes it: part of the parse state's check
+    with _parse_state.dbt_path(duckdb_path, shareable="--vars" not in args) as (path, shared):
+        env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
+        env.update(
+            {
+                "HEALTH_DUCKDB_PATH": str(path),
+                "DBT_PROFILES_DIR": str(PROJECT_DIR),
+                "DBT_PROJECT_DIR": str(PROJECT_DIR),
+                "HEALTH_DBT_TARGET": "dev",
+            }
+        )
+        env.update(run_vars)
+        env.update(env_overrides)
+        command = [dbt_bin(), *args, "--target-path", str(target), "--log-path", str(work_dir / "logs")]
+        if shared:
+            _parse_state.seed(target, PROJECT_DIR)
+        completed = subprocess.run(
+            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+        )
+        if shared and completed.returncode == 0:
+            _parse_state.keep(target, PROJECT_DIR)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"dbt {' '.join(args)} failed ({completed.returncode}):\n"
@@ -137,6 +172,12 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _parse_state_root(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """This process's shared dbt parse state lives in its own pytest temporary directory."""
+    _parse_state.ROOT = tmp_path_factory.getbasetemp() / "dbt-parse-state"
 
 
 @pytest.fixture(scope="session")

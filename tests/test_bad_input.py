@@ -97,7 +97,7 @@ def dirty(tmp_path_factory) -> Path:
     """The book of business with every kind of bad row, built with `dbt build` (models,
     data tests and unit tests: the build must succeed despite the dirt)."""
     base = tmp_path_factory.mktemp("bad_input")
-    path = base / "dirty.duckdb"
+    path = base / "health.duckdb"
     generate(path, **BAD)
     run_dbt(["build", "--vars", window_vars(*WINDOW)], path, base / "work")
     return path
@@ -108,7 +108,7 @@ def clean(tmp_path_factory) -> Path:
     """The same book of business without any bad row: only the health marts and their
     parents (no tests), for the row-for-row comparison."""
     base = tmp_path_factory.mktemp("bad_input_clean")
-    path = base / "clean.duckdb"
+    path = base / "health.duckdb"
     generate(path, **{**BAD, "bad_rows_rate": 0.0})
     select = ["--select", *(f"+{m}" for m in [*HEALTH_MARTS, "dq_rejected_rows"]),
               "--exclude", "resource_type:test", "resource_type:unit_test"]  # fmt: skip

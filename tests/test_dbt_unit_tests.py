@@ -17,7 +17,7 @@ from customer_health.manifest import load_manifest, prepare
 
 
 def test_every_dbt_unit_test_runs_and_passes(tmp_path):
-    warehouse = tmp_path / "unit.duckdb"
+    warehouse = tmp_path / "health.duckdb"
     generate(warehouse, accounts=12, days=45, bad_rows_rate=0.05)
     run_dbt(["build", "--empty", "--exclude-resource-type", "test", "unit_test"], warehouse, tmp_path)
     completed = run_dbt(["test", "--select", "test_type:unit"], warehouse, tmp_path, check=False)

@@ -96,7 +96,7 @@ def build(built: Built, select: list[str], exclude: tuple[str, ...] = (), **extr
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     work = tmp_path_factory.mktemp("hierarchy")
-    path = work / "hierarchy.duckdb"
+    path = work / "health.duckdb"
     accounts, scores, account_reasons, dimensions = write_fixture(path)
     result = Built(work, path, accounts, scores, account_reasons, dimensions)
     # The unrolled closure here, the recursive one (the default) in the history build:

@@ -309,7 +309,9 @@ def test_a_warehouse_without_the_table_has_no_overrides_and_nothing_else_changes
 
     from customer_health.quality import validate_raw
 
-    absent, empty = tmp_path / "absent.duckdb", tmp_path / "empty.duckdb"
+    absent, empty = tmp_path / "absent" / "health.duckdb", tmp_path / "empty" / "health.duckdb"
+    absent.parent.mkdir()
+    empty.parent.mkdir()
     generate(absent, **ABSENT)
     shutil.copyfile(absent, empty)
     with duckdb.connect(str(absent)) as con:

@@ -139,7 +139,7 @@ def test_definitions_load_and_validate_without_the_venv_on_path(built_warehouse,
 
 def test_the_scheduled_job_on_a_fresh_warehouse_publishes_that_day(tmp_path):
     """The schedule's job, one partition, raw data only: that day is built, checked, published."""
-    warehouse = tmp_path / "fresh.duckdb"
+    warehouse = tmp_path / "health.duckdb"
     day = dt.date(2026, 10, 31)
     generate(warehouse, accounts=40, days=150, bad_rows_rate=0.02)
     with pipeline_env(warehouse, tmp_path, now=BUILD_NOW):

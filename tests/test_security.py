@@ -137,7 +137,7 @@ def test_malicious_vars_are_rejected_with_a_clear_error(victim, tmp_path, variab
     values = {"health_start_date": "2026-10-30", "health_end_date": "2026-10-31", **variables}
     result = run_dbt(
         ["run", "--select", "base_crm__accounts", "base_billing__invoices", "--vars", json.dumps(values)],
-        victim, tmp_path, check=False,
+        victim, tmp_path, check=False, cli_vars=True,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode != 0
