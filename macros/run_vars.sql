@@ -8,9 +8,11 @@
     last invocation's (12 s of every run, docs/decisions/0010), and a value read at parse
     time would be recorded for partial parsing and re-parse the files that read it.
     Parsing needs no window: it only collects refs and configs. A name in
-    HEALTH_DBT_RUN_VARS wins over the var of the same name. -#}
+    HEALTH_DBT_RUN_VARS wins over the var of the same name, except in a unit test, whose
+    fixture sets its own vars (`overrides`). -#}
 {% macro run_var(name, default=none) -%}
-    {%- if execute -%}
+    {%- set in_unit_test = model is defined and model is not none and model.resource_type == 'unit_test' -%}
+    {%- if execute and not in_unit_test -%}
         {%- set raw = env_var('HEALTH_DBT_RUN_VARS', '') | trim -%}
         {%- if raw != '' -%}
             {%- set passed = fromjson(raw) -%}

@@ -115,7 +115,8 @@ def row_set(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
 
 
 def rebuild_churn_models(warehouse: Path, tmp_path: Path, **extra_vars: object) -> Path:
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "copy" / "health.duckdb"
+    copy.parent.mkdir()
     shutil.copyfile(warehouse, copy)
     run_dbt(
         ["run", "--select", "fct_churn_risk", "rpt_churn_model_evaluation", "--vars",

@@ -65,11 +65,8 @@ RUN_VARS = {"health_start_date", "health_end_date", "recompute_scoring_span"}
 
 def _run_vars_to_environment(args: list[str]) -> tuple[list[str], dict[str, str]]:
     """`--vars` that hold only run vars (the window), moved to HEALTH_DBT_RUN_VARS as the
-    pipeline passes them: dbt's parse state holds for one set of `--vars` only. Not for an
-    invocation that may run unit tests: their fixtures set the window vars, which the
-    environment would override (the pipeline runs none)."""
-    runs_no_unit_tests = args[:1] == ["run"] or "unit_test" in args
-    if "--vars" not in args or not runs_no_unit_tests:
+    pipeline passes them: dbt's parse state holds for one set of `--vars` only."""
+    if "--vars" not in args:
         return args, {}
     at = args.index("--vars")
     values = json.loads(args[at + 1])

@@ -109,7 +109,9 @@ def _turn_renewals_into_churns(path: Path) -> list[tuple[str, str, dt.date, str]
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list]:
     work = tmp_path_factory.mktemp("point_in_time")
-    renewed, churned = work / "renewed.duckdb", work / "churned.duckdb"
+    renewed, churned = work / "renewed" / "health.duckdb", work / "churned" / "health.duckdb"
+    renewed.parent.mkdir()
+    churned.parent.mkdir()
     generate(renewed, accounts=120, days=400, seed=7, bad_rows_rate=0.0)
     shutil.copyfile(renewed, churned)
     changed = _turn_renewals_into_churns(churned)
@@ -126,7 +128,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list]:
                 window_vars(START_DATE, END_DATE),
             ],
             path,
-            work / path.stem,
+            path.parent,
         )
     return renewed, churned, changed
 
