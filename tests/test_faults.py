@@ -213,7 +213,7 @@ def test_ten_single_day_runs_equal_a_ten_day_run_and_a_full_refresh(built_wareho
             json.dumps({"health_start_date": start.isoformat(), "health_end_date": end.isoformat()}),
         ]
 
-    # Every copy is a file named warehouse.duckdb (same DuckDB catalog name), so one parse
+    # Every copy is a file named health.duckdb (same DuckDB catalog name), so one parse
     # serves every run (its nodes reset to uncompiled before each run); the window vars
     # are read when each run compiles.
     monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(copies["single"]))
