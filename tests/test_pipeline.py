@@ -30,8 +30,6 @@ from dagster import (
 )
 
 from customer_health import serving
-from customer_health.definitions import definition_version
-from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from orchestration.run import failure_messages
 
 POOL = "duckdb_warehouse"
@@ -306,78 +304,6 @@ def _change_a_weight(seeds: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def test_a_definition_change_recalculates_history_once_end_to_end(built_warehouse, tmp_path):
-    """Seed change -> the sensor's request is run -> every day of the window carries the new
-    version and the changed scores -> the next tick skips."""
-    project = copy_project(tmp_path)
-    seeds = project / "seeds" / "definitions"
-    original = definition_version(seeds)
-    _change_a_weight(seeds)
-    changed = definition_version(seeds)
-    assert changed != original
-    warehouse = copy_world(built_warehouse, tmp_path)
-    scores_before = dict(
-        duckdb.connect(str(warehouse), read_only=True)
-        .execute("select account_id || as_of_date, health_score from marts.fct_account_health_daily")
-        .fetchall()
-    )
-    days = 5
-    with pipeline_env(
-        warehouse,
-        tmp_path,
-        now=BUILD_NOW,
-        HEALTH_DBT_PROJECT_DIR=str(project),
-        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
-        HEALTH_RECALCULATION_DAYS=str(days),
-    ):
-        from customer_health.manifest import prepare
-
-        prepare()
-        defs = build_defs()
-        instance = DagsterInstance.get()
-        sensor = defs.resolve_sensor_def("health_definition_change_sensor")
-        first = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
-        [request] = first.run_requests
-        start = dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_START_TAG])
-        end = dt.date.fromisoformat(request.tags[ASSET_PARTITION_RANGE_END_TAG])
-        assert (start, end) == (
-            built_warehouse.end_date - dt.timedelta(days=days - 1),
-            built_warehouse.end_date,
-        )
-        assert request.tags["health/definition_version"] == changed
-        assert request.tags["health/previous_definition_version"] == original
-        assert request.job_name == "health_rescore_job", "a scoring-only change is rescored"
-        result = defs.resolve_job_def(request.job_name).execute_in_process(
-            instance=instance, tags=request.tags
-        )
-        assert_success(result)
-        again = sensor.evaluate_tick(
-            build_sensor_context(instance=instance, cursor=first.cursor, resources=defs.resources)
-        )
-        assert again.run_requests == [] and "stamped on all" in (again.skip_message or "")
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        versions = dict(
-            connection.execute(
-                "select as_of_date, min(definition_version) from marts.fct_account_health_daily "
-                "group by 1 having count(distinct definition_version) = 1"
-            ).fetchall()
-        )
-        after = dict(
-            connection.execute(
-                "select account_id || as_of_date, health_score from marts.fct_account_health_daily "
-                "where as_of_date >= ?",
-                [start],
-            ).fetchall()
-        )
-        published = serving.publication_info(tmp_path / "serving")["definition_version"]
-    assert {day for day, version in versions.items() if version == changed} == {
-        start + dt.timedelta(days=offset) for offset in range(days)
-    }
-    assert all(versions[day] == original for day in versions if day < start), "days before stay as they were"
-    assert sum(abs(after[key] - scores_before[key]) > 1e-9 for key in after if after[key] is not None) > 0
-    assert published == changed
 
 
 def test_the_sensor_skips_while_a_writer_holds_the_warehouse_or_the_pool(built_warehouse, tmp_path):

@@ -1,8 +1,9 @@
 """A recalculation chooses its path from what changed (orchestration/dbt/paths.py).
 
 A scoring-only definition change reuses the stored indicator values (no model that reads
-event history runs) and gives exactly the marts of a full recalculation; an indicator
-change, a new day or an unchanged definition take the full path.
+event history runs) and gives exactly the marts of a full recalculation, launched by the
+definition-change sensor end to end; an indicator change, a new day or an unchanged
+definition take the full path.
 """
 
 from __future__ import annotations
@@ -14,14 +15,27 @@ from pathlib import Path
 import duckdb
 from _pipeline import assert_success, pipeline_env, run_pipeline
 from conftest import BUILD_NOW, copy_project
-from dagster import DagsterInstance
-from test_pipeline import copy_world
+from dagster import DagsterInstance, build_sensor_context
+from test_pipeline import build_defs, copy_world
 
+from customer_health import serving
+from customer_health.definitions import definition_version
 from customer_health.manifest import load_manifest, prepare
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
+from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from orchestration.run import recalculation_job
 
 DAYS = 4
+# Models that read event history: a rescore runs none of them.
+READ_EVENTS = {"int_indicator_values_daily", "int_product_activity_daily", "base_product__tracks"}
+
+
+def scores(path: Path) -> dict[tuple[str, dt.date], float | None]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute(
+            "select account_id, as_of_date, health_score from marts.fct_account_health_daily"
+        )
+        return {(account, day): score for account, day, score in rows.fetchall()}
 
 
 def edit_seed(seeds: Path, name: str, column: str, change) -> None:
@@ -80,29 +94,90 @@ def run_window(built_warehouse, tmp_path: Path, project: Path, **env: str) -> tu
         assert_success(result)
         path = DagsterInstance.get().get_run_by_id(result.run_id).tags[PATH_TAG]
         materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
-        read_events = {"int_indicator_values_daily", "int_product_activity_daily", "base_product__tracks"}
-        assert (materialized & read_events == set()) == (path == RunPath.RESCORE), materialized & read_events
+        assert (materialized & READ_EVENTS == set()) == (path == RunPath.RESCORE), materialized & READ_EVENTS
     return warehouse, path
 
 
-def test_a_scoring_only_change_is_rescored_and_equals_a_full_recalculation(built_warehouse, tmp_path):
+def test_a_scoring_only_change_is_rescored_end_to_end_and_equals_a_full_recalculation(
+    built_warehouse, tmp_path
+):
+    """Seed change -> the definition-change sensor requests the rescore job -> its request is
+    run: no model that reads event history runs, every day of the window carries the new
+    version and changed scores, the publication says so -> the next tick skips. The same
+    window recalculated in full from the same change gives the same marts."""
     project = copy_project(tmp_path / "project")
-    edit_seed(
-        project / "seeds" / "definitions", "health_pillar_weights", "weight", lambda w: str(float(w) + 5)
-    )
-    rescored, rescore_path = run_window(built_warehouse, tmp_path / "rescore", project)
+    seeds = project / "seeds" / "definitions"
+    original = definition_version(seeds)
+    edit_seed(seeds, "health_pillar_weights", "weight", lambda w: str(float(w) + 5))
+    changed = definition_version(seeds)
+    assert changed != original
+    end = built_warehouse.end_date
+    start = end - dt.timedelta(days=DAYS - 1)
+    world = tmp_path / "rescore"
+    world.mkdir()
+    rescored = copy_world(built_warehouse, world)
+    scores_before = scores(rescored)
+    with pipeline_env(
+        rescored,
+        world,
+        now=BUILD_NOW,
+        HEALTH_DBT_PROJECT_DIR=str(project),
+        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+        HEALTH_RECALCULATION_DAYS=str(DAYS),
+    ):
+        prepare()
+        defs = build_defs()
+        instance = DagsterInstance.get()
+        sensor = defs.resolve_sensor_def("health_definition_change_sensor")
+        first = sensor.evaluate_tick(build_sensor_context(instance=instance, resources=defs.resources))
+        [request] = first.run_requests
+        assert (
+            request.tags[ASSET_PARTITION_RANGE_START_TAG],
+            request.tags[ASSET_PARTITION_RANGE_END_TAG],
+        ) == (
+            start.isoformat(),
+            end.isoformat(),
+        )
+        assert request.tags["health/definition_version"] == changed
+        assert request.tags["health/previous_definition_version"] == original
+        assert request.job_name == "health_rescore_job", "a scoring-only change is rescored"
+        result = defs.resolve_job_def(request.job_name).execute_in_process(
+            instance=instance, tags=request.tags
+        )
+        assert_success(result)
+        assert instance.get_run_by_id(result.run_id).tags[PATH_TAG] == RunPath.RESCORE
+        materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
+        assert not materialized & READ_EVENTS, materialized & READ_EVENTS
+        again = sensor.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=first.cursor, resources=defs.resources)
+        )
+        assert again.run_requests == [] and "stamped on all" in (again.skip_message or "")
+
+    with duckdb.connect(str(rescored), read_only=True) as connection:
+        versions = dict(
+            connection.execute(
+                "select as_of_date, min(definition_version) from marts.fct_account_health_daily "
+                "group by 1 having count(distinct definition_version) = 1"
+            ).fetchall()
+        )
+    assert {day for day, version in versions.items() if version == changed} == {
+        start + dt.timedelta(days=offset) for offset in range(DAYS)
+    }
+    assert all(versions[day] == original for day in versions if day < start), "days before stay as they were"
+    after = scores(rescored)
+    moved = [
+        key
+        for key, score in after.items()
+        if key[1] >= start and score is not None and abs(score - scores_before[key]) > 1e-9
+    ]
+    assert moved, "the new weight changed scores in the window"
+    assert serving.publication_info(world / "serving")["definition_version"] == changed
+
     full, full_path = run_window(
         built_warehouse, tmp_path / "full", project, HEALTH_RECALCULATION_PATH="full"
     )
-    assert (rescore_path, full_path) == (RunPath.RESCORE, RunPath.FULL)
-    start = built_warehouse.end_date - dt.timedelta(days=DAYS - 1)
+    assert full_path == RunPath.FULL
     assert mart_hashes(rescored, start) == mart_hashes(full, start)
-    with duckdb.connect(str(rescored), read_only=True) as connection:
-        versions = connection.execute(
-            "select count(distinct definition_version) from marts.fct_account_health_daily where as_of_date >= ?",
-            [start],
-        ).fetchone()[0]
-    assert versions == 1
 
 
 def test_an_indicator_change_a_new_day_or_no_change_take_the_full_path(built_warehouse, tmp_path):
