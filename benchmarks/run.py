@@ -11,7 +11,8 @@ phase (from run_results.json).
     python benchmarks/run.py --accounts 1000            # 1,000 accounts x 730 days
     python benchmarks/run.py --accounts 10000
     python benchmarks/run.py --accounts 100000 --large  # long; kept out of CI
-    python benchmarks/run.py --smoke                    # tiny: CI checks the report only
+    python benchmarks/run.py --smoke                    # tiny: CI checks the report only (no
+                                                      # single-day runs or weekly models)
     python benchmarks/run.py --accounts 10000 --phases intraday   # generation, one build, intraday
     python benchmarks/run.py --accounts 10000 --phases daily      # generation, full build, daily, floor
     python benchmarks/run.py --accounts 100000 --days 365 --large --phases scale  # no single-day,
@@ -339,9 +340,12 @@ def benchmark(args: argparse.Namespace) -> Report:
 
         separate = None
         if args.phases == "all":
-            separate = single_day_runs(args, recalc_start, rows_scored, env)
-            report.phases.append(separate)
-            phase("weekly models (churn model training)", job_command("health_weekly_job"), None)
+            # The smoke leaves out the single-day runs and the weekly job: at its size each is
+            # one more pipeline process of the kind the other phases already run (~30 s of CI).
+            if not args.smoke:
+                separate = single_day_runs(args, recalc_start, rows_scored, env)
+                report.phases.append(separate)
+                phase("weekly models (churn model training)", job_command("health_weekly_job"), None)
             report.intraday = run_intraday_phase(end, env, work, duckdb_path, phase, args.repeats)
         # A scoring-only definition change (a pillar weight), rescored from the stored
         # indicator values; the repeats alternate between two changed definitions, so each
@@ -394,7 +398,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-date", default=str(dt.date(2026, 11, 21)))
     parser.add_argument("--large", action="store_true", help="allow more than 10,000 accounts")
     parser.add_argument(
-        "--smoke", action="store_true", help="tiny run for CI: 40 accounts x 90 days, 5-day window"
+        "--smoke",
+        action="store_true",
+        help=(
+            "tiny run for CI: 40 accounts x 90 days, 5-day window, each phase once; without the "
+            "single-day runs and the weekly models"
+        ),
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each phase that takes under a minute (median, spread)"
@@ -414,7 +423,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.accounts, args.days, args.window_days = 40, 90, 5
-        args.single_day_sample = args.single_day_sample or 1
         args.repeats = 1
     if args.accounts > 10_000 and not args.large:
         parser.error("more than 10,000 accounts takes long: pass --large")

@@ -20,7 +20,7 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         capture_output=True,
         text=True,
         # A guard against a hang, not a judgement of speed: eight pipeline processes took
-        # 834 s on a slow 2-core machine (docs/decisions/0007).
+        # 834 s on a slow 2-core machine (docs/decisions/0007); the smoke now runs six.
         timeout=2400,
         check=False,
     )
@@ -31,8 +31,8 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     assert any(name.startswith("full build") for name in names)
     assert "daily run (1 day)" in names
     assert any("recalculation" in name for name in names)
-    assert any("single-day runs" in name for name in names)
-    assert any(name.startswith("weekly models") for name in names)
+    assert any(name.startswith("intraday run") for name in names)
+    assert report["intraday"]["today_is_partial_in_publication"] is True
     assert names[-1].startswith("scan floor")
     assert report["events"] > 0
     for phase in report["phases"]:
@@ -41,7 +41,6 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         assert phase["cpu_seconds"] > 0
     assert set(report["ratios"]) >= {
         "5-day recalculation (one run) / scan floor",
-        "separate single-day runs / one run",
         "daily run / recalculation",
         "rescore / recalculation",
     }
