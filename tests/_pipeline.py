@@ -41,6 +41,15 @@ def pipeline_env(
             _parse_state.keep(target, project)
 
 
+def project_copy(project: Path) -> dict[str, str]:
+    """`pipeline_env` overrides that run a changed copy of the dbt project (conftest's
+    copy_project) and the manifest `customer_health.manifest.prepare` writes for it."""
+    return {
+        "HEALTH_DBT_PROJECT_DIR": str(project),
+        "HEALTH_DBT_MANIFEST": str(project / "target" / "manifest.json"),
+    }
+
+
 @contextlib.contextmanager
 def _environment(
     warehouse: Path, work_dir: Path, now: dt.datetime | None = None, **overrides: str

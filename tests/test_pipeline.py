@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from _pipeline import PROJECT_DIR, assert_success, pipeline_env, run_pipeline, run_vars_logged
+from _pipeline import (
+    PROJECT_DIR,
+    assert_success,
+    pipeline_env,
+    project_copy,
+    run_pipeline,
+    run_vars_logged,
+)
 from conftest import BUILD_NOW, copy_project, generate
 from dagster import (
     AssetKey,
@@ -206,13 +213,7 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
     warehouse = copy_world(built_warehouse, tmp_path)
     before = serving.current_path(tmp_path / "serving")
     day = built_warehouse.end_date
-    with pipeline_env(
-        warehouse,
-        tmp_path,
-        now=BUILD_NOW,
-        HEALTH_DBT_PROJECT_DIR=str(project),
-        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
-    ):
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW, **project_copy(project)):
         from customer_health.manifest import prepare
 
         prepare()

@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from _pipeline import assert_success, pipeline_env, run_pipeline
+from _pipeline import assert_success, pipeline_env, project_copy, run_pipeline
 from conftest import BUILD_NOW, copy_project
 from dagster import DagsterInstance, build_sensor_context
 from test_pipeline import build_defs, copy_world
@@ -84,8 +84,7 @@ def run_window(built_warehouse, tmp_path: Path, project: Path, **env: str) -> tu
         warehouse,
         tmp_path,
         now=BUILD_NOW,
-        HEALTH_DBT_PROJECT_DIR=str(project),
-        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+        **project_copy(project),
         **env,
     ):
         prepare()
@@ -121,8 +120,7 @@ def test_a_scoring_only_change_is_rescored_end_to_end_and_equals_a_full_recalcul
         rescored,
         world,
         now=BUILD_NOW,
-        HEALTH_DBT_PROJECT_DIR=str(project),
-        HEALTH_DBT_MANIFEST=str(project / "target" / "manifest.json"),
+        **project_copy(project),
         HEALTH_RECALCULATION_DAYS=str(DAYS),
     ):
         prepare()
