@@ -47,6 +47,8 @@ from orchestration.sensors import build_definition_change_sensor
 from orchestration.serving.publication import PUBLICATION_KEY, build_publication
 
 INTRADAY_SELECTOR = "health_intraday"
+RESCORE_SELECTOR = "health_rescore"
+PUBLISHED = (PUBLICATION_KEY, DELIVERY_KEY)
 
 
 def daily_partitions(settings: Settings) -> DailyPartitionsDefinition:
@@ -59,6 +61,24 @@ def daily_partitions(settings: Settings) -> DailyPartitionsDefinition:
     )
 
 
+def selector_assets(
+    manifest: Mapping[str, Any], dbt_assets: Sequence[AssetsDefinition], project: DbtProject, selector: str
+) -> tuple[AssetSelection, set[str], set[AssetKey]]:
+    """The dbt assets of a YAML selector of selectors.yml, their unique ids and asset keys."""
+    unique_ids = select_unique_ids(
+        select="fqn:*", exclude="", selector=selector, project=project, manifest_json=manifest
+    )
+    translator = HealthDbtTranslator()
+    keys = {
+        translator.get_asset_key(manifest["nodes"][uid]) for uid in unique_ids if uid in manifest["nodes"]
+    }
+    selection = reduce(
+        operator.or_,
+        (build_dbt_asset_selection([assets], dbt_selector=selector) for assets in dbt_assets),
+    )
+    return selection, unique_ids, keys
+
+
 def build_intraday(
     manifest: Mapping[str, Any],
     dbt_assets: Sequence[AssetsDefinition],
@@ -67,24 +87,28 @@ def build_intraday(
 ) -> tuple[AssetJob, IntradayPlan]:
     """health_intraday_job (the dbt selector health_intraday, the blocking mart checks of its
     public marts, the publication and delivery) and the plan its sensor selects runs with."""
-    intraday_ids = select_unique_ids(
-        select="fqn:*", exclude="", selector=INTRADAY_SELECTOR, project=project, manifest_json=manifest
-    )
-    translator = HealthDbtTranslator()
-    selected_keys = {
-        translator.get_asset_key(manifest["nodes"][uid]) for uid in intraday_ids if uid in manifest["nodes"]
-    }
-    intraday_models = reduce(
-        operator.or_,
-        (build_dbt_asset_selection([assets], dbt_selector=INTRADAY_SELECTOR) for assets in dbt_assets),
-    )
-    published = [PUBLICATION_KEY, DELIVERY_KEY]
+    models, unique_ids, keys = selector_assets(manifest, dbt_assets, project, INTRADAY_SELECTOR)
     job = build_intraday_job(
-        intraday_models,
-        [AssetCheckKey(key, MART_CHECK) for key in public_marts if key in selected_keys],
-        AssetSelection.assets(*published),
+        models,
+        [AssetCheckKey(key, MART_CHECK) for key in public_marts if key in keys],
+        AssetSelection.assets(*PUBLISHED),
     )
-    return job, intraday_plan(manifest, intraday_ids, published)
+    return job, intraday_plan(manifest, unique_ids, PUBLISHED)
+
+
+def rescore_selection(
+    manifest: Mapping[str, Any],
+    dbt_assets: Sequence[AssetsDefinition],
+    public_marts: Sequence[AssetKey],
+    project: DbtProject,
+) -> AssetSelection:
+    """What health_rescore_job runs: the dbt selector health_rescore (the scoring seeds and
+    what is built from them) with its dbt tests, the blocking checks of EVERY public mart (the
+    publication copies them all, the ones this run did not rebuild too), the publication and
+    delivery."""
+    models, _, _ = selector_assets(manifest, dbt_assets, project, RESCORE_SELECTOR)
+    checks = AssetSelection.checks(*(AssetCheckKey(key, MART_CHECK) for key in public_marts))
+    return models | checks | AssetSelection.assets(*PUBLISHED)
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -99,7 +123,9 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     raw_keys = [spec.key for spec in raw_specs]
     history_checks = build_history_checks(manifest, HealthDbtTranslator())
     history_keys = list(history_checks.check_keys) if history_checks else []
-    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(raw_keys, history_keys)
+    daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(
+        raw_keys, rescore_selection(manifest, dbt_assets, public_marts, project), history_keys
+    )
     intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
     calibration_job = build_calibration_job()
     return Definitions(

@@ -26,7 +26,7 @@ from typing import Any
 
 from dagster import AssetCheckKey, AssetKey, AssetSelection, define_asset_job
 
-from orchestration.dbt.paths import EVENT_HISTORY_TAG, PATH_TAG, RunPath
+from orchestration.dbt.paths import PATH_TAG, RunPath
 
 DAILY_JOB_NAME = "health_daily_job"
 RECALCULATION_JOB_NAME = "health_recalculation_job"
@@ -55,16 +55,19 @@ def range_tags(start: str, end: str) -> dict[str, str]:
 
 
 def build_jobs(
-    raw_keys: Iterable[AssetKey], history_checks: Iterable[AssetCheckKey] = ()
+    raw_keys: Iterable[AssetKey],
+    rescored: AssetSelection,
+    history_checks: Iterable[AssetCheckKey] = (),
 ) -> tuple[AssetJob, AssetJob, AssetJob, AssetJob]:
-    """The daily, recalculation, rescore and weekly jobs. `history_checks`: the dbt tests
+    """The daily, recalculation, rescore and weekly jobs. `rescored`: what a rescore runs
+    (the dbt selector health_rescore with its tests, every blocking mart check, the
+    publication and delivery: orchestration/definitions.py). `history_checks`: the dbt tests
     over the whole event history (orchestration/dbt/history_checks.py), weekly only."""
     # Partitioning is inferred from the assets: the daily models' DailyPartitionsDefinition.
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
     raw_checks = AssetSelection.checks_for_assets(*raw_keys)
     whole_history = AssetSelection.checks(*history_checks)
     everything = (AssetSelection.all() - weekly_assets - whole_history) | raw_checks
-    event_history = AssetSelection.tag(EVENT_HISTORY_TAG, "")
     daily = define_asset_job(
         DAILY_JOB_NAME,
         selection=everything,
@@ -83,10 +86,11 @@ def build_jobs(
     )
     rescore = define_asset_job(
         RESCORE_JOB_NAME,
-        selection=(everything - event_history) | raw_checks,
+        selection=rescored,
         description=(
-            "Recalculate a window after a change of the scoring definition only: the stored "
-            "indicator values are rescored, no model that reads event history runs "
+            "Recalculate a window after a change of the scoring definition only: the scoring "
+            "seeds and what is built from them (dbt selector health_rescore) rescore the "
+            "stored indicator values; no model that reads event history runs "
             "(docs/decisions/0004-rescoring-path.md). The sensor and `make recalculate` choose "
             "it by themselves; launched on a window that cannot be rescored, it fails and says why."
         ),

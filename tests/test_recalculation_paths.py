@@ -26,8 +26,15 @@ from orchestration.jobs import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RA
 from orchestration.run import recalculation_job
 
 DAYS = 4
-# Models that read event history: a rescore runs none of them.
-READ_EVENTS = {"int_indicator_values_daily", "int_product_activity_daily", "base_product__tracks"}
+# Models that read event history (or count users from it): a rescore runs none of them.
+READ_EVENTS = {
+    "int_indicator_values_daily",
+    "int_product_activity_daily",
+    "int_product_usage_daily",
+    "base_product__tracks",
+}
+# Staging and a dimension that no scoring definition feeds: a rescore keeps their rows.
+NOT_SCORING = {"base_crm__accounts", "stg_crm__accounts", "int_accounts_enriched", "dq_rejected_rows"}
 
 
 def scores(path: Path) -> dict[tuple[str, dt.date], float | None]:
@@ -146,6 +153,8 @@ def test_a_scoring_only_change_is_rescored_end_to_end_and_equals_a_full_recalcul
         assert instance.get_run_by_id(result.run_id).tags[PATH_TAG] == RunPath.RESCORE
         materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
         assert not materialized & READ_EVENTS, materialized & READ_EVENTS
+        assert not materialized & NOT_SCORING, materialized & NOT_SCORING
+        assert "int_product_health_scores" in materialized and "health_marts" in materialized
         again = sensor.evaluate_tick(
             build_sensor_context(instance=instance, cursor=first.cursor, resources=defs.resources)
         )

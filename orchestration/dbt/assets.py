@@ -88,7 +88,7 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     """`dbt build` (the run vars travel in the environment: `run_vars`).
 
     The whole op is the selector health_pipeline. A job's subset of it (the daily job leaves
-    out the weekly models, a rescore the models that read event history, an intraday run
+    out the weekly models, a rescore runs the selector health_rescore, an intraday run
     all but what landed) is dagster-dbt's selection of the subset's models, whose tests
     dbt's eager indirect selection adds: less the whole-history tests the selector leaves
     out (docs/decisions/0006). In one invocation a test runs after all its selected parents,

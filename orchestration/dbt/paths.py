@@ -6,8 +6,9 @@ roll-ups). Indicator values are stored per day with the indicator version they w
 computed with (int_indicator_values_daily.indicators_definition_version). When only the
 scoring part changed for a window, nothing that reads event history needs to run: the
 dbt models tagged `event_history` are left out and the stored values are rescored: the job
-`health_rescore_job` (its asset selection leaves them out; Dagster plans the run without
-them), where `health_recalculation_job` runs everything.
+`health_rescore_job` runs the dbt selector `health_rescore` (the scoring seeds and what is
+built from them, less that tag; Dagster plans the run without the rest), where
+`health_recalculation_job` runs everything.
 
     rescore  the window's scores carry another definition_version than the seeds, and every
              day of the scoring span (the window and the score_change_days before it) has

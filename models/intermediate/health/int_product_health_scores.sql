@@ -30,9 +30,14 @@ indicator_scores as (
     where {{ in_scoring_span('as_of_date') }}
 ),
 
-product_days as (
+product_usage as (
     select * from {{ ref('int_product_usage_daily') }}
     where {{ in_scoring_span('as_of_date') }}
+),
+
+-- The module's profile on the day (seed product_profile_rules).
+product_days as (
+    {{ product_profiles('product_usage') | indent(4) }}
 ),
 
 final as (

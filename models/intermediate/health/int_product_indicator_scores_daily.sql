@@ -16,9 +16,14 @@
 
 with
 
-product_days as (
+product_usage as (
     select * from {{ ref('int_product_usage_daily') }}
     where {{ in_scoring_span('as_of_date') }}
+),
+
+-- The module's profile on the day (seed product_profile_rules).
+product_days as (
+    {{ product_profiles('product_usage') | indent(4) }}
 ),
 
 values_wide as (
@@ -40,7 +45,7 @@ values_wide as (
             when account_active_users_30d > 0
                 then cast(active_users_30d as {{ type_double() }}) / account_active_users_30d
         end as product_user_reach
-    from product_days
+    from product_usage
 ),
 
 indicator_values as (

@@ -1,12 +1,13 @@
 -- One row per customer account, product module the account licenses on the day (billing
 -- product_id of an active subscription item) and day of the scoring span: the module's
--- seats and ARR (USD), its usage measures, and the health profile that scores it (seed
--- product_profile_rules, first match by priority). Measures, as for the account
--- (int_usage_metrics_daily) but counting only events on the module: distinct users in the
--- 30 days ending on the day and in the 30 days before, licensed seat holders among them
--- (still holding their seat at the end of the day), key features of the module used in
--- the last 30 days (int_licensed_modules_daily), and the account's distinct active
--- users (the module's reach).
+-- seats and ARR (USD), its usage measures, and the account's tier. Measures, as for the
+-- account (int_usage_metrics_daily) but counting only events on the module: distinct users
+-- in the 30 days ending on the day and in the 30 days before, licensed seat holders among
+-- them (still holding their seat at the end of the day), key features of the module used
+-- in the last 30 days (int_licensed_modules_daily), and the account's distinct active
+-- users (the module's reach). No scoring definition is read here: the product scoring
+-- models assign the module's profile (macro product_profiles), so a rescore reuses these
+-- rows like the account's indicator values (tag event_history, docs/decisions/0004).
 {{
     config(
         materialized='incremental',
@@ -14,7 +15,7 @@
         partition_by='as_of_date' if target.type == 'spark' else none,
         event_time='as_of_date',
         on_schema_change='fail',
-        tags=['daily'],
+        tags=['daily', 'event_history'],
     )
 }}
 
@@ -36,10 +37,6 @@ account_usage as (
         active_users_30d
     from {{ ref('int_usage_metrics_daily') }}
     where {{ in_measured_days('as_of_date') }}
-),
-
-rules as (
-    select * from {{ ref('product_profile_rules') }}
 ),
 
 -- A licensed user holds a seat until the day of deactivation (seat_end_date).
@@ -66,7 +63,7 @@ activity as (
 ),
 
 -- The modules licensed on the day, with their seats, ARR and key features, and the
--- account's tier (for the profile rules).
+-- account's tier (for the profile rules of the scoring models).
 product_days as (
     select
         licensed_modules.account_id,
@@ -137,28 +134,12 @@ user_trend as (
 ),
 {%- endif %}
 
-matched_rules as (
-    select
-        product_days.account_id,
-        product_days.product_id,
-        product_days.as_of_date,
-        rules.profile_id,
-        row_number() over (
-            partition by product_days.account_id, product_days.product_id, product_days.as_of_date
-            order by rules.priority
-        ) as match_rank
-    from product_days
-    inner join rules
-        on (rules.product_id = '*' or rules.product_id = product_days.product_id)
-        and (rules.customer_tier = '*' or rules.customer_tier = product_days.customer_tier)
-),
-
 final as (
     select
         product_days.account_id,
         product_days.product_id,
         product_days.as_of_date,
-        matched_rules.profile_id as health_profile_id,
+        product_days.customer_tier,
         product_days.licensed_seats,
         product_days.arr,
         coalesce(user_trend.active_users_30d, 0) as active_users_30d,
@@ -168,12 +149,6 @@ final as (
         product_days.key_features_licensed,
         coalesce(account_usage.active_users_30d, 0) as account_active_users_30d
     from product_days
-    -- The definition checks require a catch-all rule: every licensed module is scored.
-    inner join matched_rules
-        on product_days.account_id = matched_rules.account_id
-        and product_days.product_id = matched_rules.product_id
-        and product_days.as_of_date = matched_rules.as_of_date
-        and matched_rules.match_rank = 1
     left join user_trend
         on product_days.account_id = user_trend.account_id
         and product_days.product_id = user_trend.product_id
