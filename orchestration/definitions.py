@@ -39,7 +39,7 @@ from orchestration.dbt.history_checks import build_history_checks
 from orchestration.dbt.project import dbt_project
 from orchestration.dbt.translator import HealthDbtTranslator, raw_source_specs
 from orchestration.intraday import IntradayPlan, build_intraday_sensor, intraday_plan
-from orchestration.jobs import AssetJob, build_intraday_job, build_jobs
+from orchestration.jobs import WEEKLY_TAG, AssetJob, build_intraday_job, build_jobs
 from orchestration.quality.checks import MART_CHECK, build_mart_checks, build_raw_checks
 from orchestration.resources import build_resources
 from orchestration.schedules import build_daily_schedule, build_weekly_schedule
@@ -103,12 +103,17 @@ def rescore_selection(
     project: DbtProject,
 ) -> AssetSelection:
     """What health_rescore_job runs: the dbt selector health_rescore (the scoring seeds and
-    what is built from them) with its dbt tests, the blocking checks of EVERY public mart (the
-    publication copies them all, the ones this run did not rebuild too), the publication and
-    delivery."""
+    what is built from them) with its dbt tests, the blocking checks of every public mart
+    the daily job checks (the publication copies them all, the ones this run did not
+    rebuild too; the weekly marts are the weekly job's), the publication and delivery."""
     models, _, _ = selector_assets(manifest, dbt_assets, project, RESCORE_SELECTOR)
-    checks = AssetSelection.checks(*(AssetCheckKey(key, MART_CHECK) for key in public_marts))
-    return models | checks | AssetSelection.assets(*PUBLISHED)
+    weekly = {
+        HealthDbtTranslator().get_asset_key(node)
+        for node in manifest["nodes"].values()
+        if WEEKLY_TAG in node.get("tags", [])
+    }
+    checks = [AssetCheckKey(key, MART_CHECK) for key in public_marts if key not in weekly]
+    return models | AssetSelection.checks(*checks) | AssetSelection.assets(*PUBLISHED)
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:

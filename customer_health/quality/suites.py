@@ -8,8 +8,9 @@ published. The suites here check what a row-level test cannot:
   raw rows into pandas): the contract's columns are all present (schema drift), freshness
   of `_loaded_at` against the source's dbt freshness `error_after`, no load time in the
   future, and the volume change against the previous validated load.
-- `marts__<daily mart>`, on the rows of the run's window: every day of the window was
-  written and no other, and one definition_version stamped by the run.
+- `marts__<daily mart>`, on the run's window (its distinct as_of_date x definition_version
+  pairs with their row counts, aggregated in SQL): every day of the window was written and
+  no other, and one definition_version stamped by the run.
 - `marts__columns`, one row per column of every public mart: no personal-data column
   (columns tagged `meta: {contains_pii: true}` in the dbt YAML, or named like one).
 

@@ -1,8 +1,8 @@
 """Run the Great Expectations suites on the warehouse: the raw load profile and the marts.
 
 The warehouse is read with DuckDB, read-only, and only what the suites need is pulled
-into pandas: one profile row per raw table (aggregated in SQL), the day and version
-columns of a daily mart's window, the column names of the public marts. Results are
+into pandas: one profile row per raw table (aggregated in SQL), the distinct day and
+version pairs of a daily mart's window, the column names of the public marts. Results are
 per table, so that Dagster attaches each to the asset it describes.
 """
 
@@ -46,9 +46,14 @@ def public_mart_names(manifest: Mapping[str, Any]) -> list[str]:
 
 
 def _window_frame(con: duckdb.DuckDBPyConnection, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The window's distinct (as_of_date, definition_version) pairs, with their row counts:
+    every expectation of the window suite (rows written, the days, one version) reads the
+    same on these as on the rows, which are aggregated in SQL instead of pulled into pandas
+    (at 10,000 accounts x 180 days, tens of millions of rows: 60 s of the rescore before)."""
     return con.execute(
-        f"select as_of_date, definition_version from {MART_SCHEMA}.{safe_identifier(table)} "
-        "where as_of_date >= ? and as_of_date < ?",
+        f"select as_of_date, definition_version, count(*) as row_count "
+        f"from {MART_SCHEMA}.{safe_identifier(table)} "
+        "where as_of_date >= ? and as_of_date < ? group by as_of_date, definition_version",
         [start, end + dt.timedelta(days=1)],
     ).df()
 
