@@ -60,8 +60,9 @@ def build_jobs(
     history_checks: Iterable[AssetCheckKey] = (),
 ) -> tuple[AssetJob, AssetJob, AssetJob, AssetJob]:
     """The daily, recalculation, rescore and weekly jobs. `rescored`: what a rescore runs
-    (the dbt selector health_rescore with its tests, every blocking mart check, the
-    publication and delivery: orchestration/definitions.py). `history_checks`: the dbt tests
+    (the dbt selector health_rescore with its tests, the blocking checks of the daily job's
+    marts, the publication and delivery; no raw checks, it reads no raw table:
+    orchestration/definitions.py). `history_checks`: the dbt tests
     over the whole event history (orchestration/dbt/history_checks.py), weekly only."""
     # Partitioning is inferred from the assets: the daily models' DailyPartitionsDefinition.
     weekly_assets = AssetSelection.tag(WEEKLY_TAG, "")
