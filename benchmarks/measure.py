@@ -53,6 +53,18 @@ class Report:
     phases: list[Phase] = field(default_factory=list)
     ratios: dict[str, float | None] = field(default_factory=dict)
     intraday: dict[str, Any] = field(default_factory=dict)
+    # Set when a phase failed: the report holds the phases up to it, the failed one last.
+    failed: str = ""
+
+
+class PhaseFailed(SystemExit):
+    """A phase's command exited non-zero: what it cost until then, and its output's tail."""
+
+    def __init__(self, command: list[str], wall: float, peak_mib: float, cpu: float, output: str) -> None:
+        super().__init__(f"{' '.join(command[:3])} failed:\n{output[-4000:]}")
+        self.wall, self.peak_mib, self.cpu = wall, peak_mib, cpu
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        self.last_line = lines[-1][:300] if lines else "no output"
 
 
 def _group_rss_bytes(pgid: int) -> int:
@@ -100,13 +112,14 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
         time.sleep(0.1)
     reader.join(timeout=5)
     wall = time.monotonic() - started
+    cpu = _children_cpu_seconds() - cpu_before
     if process.returncode != 0:
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        raise SystemExit(f"{' '.join(command[:3])} failed:\n{''.join(output)[-4000:]}")
-    return wall, peak / 2**20, _children_cpu_seconds() - cpu_before
+        raise PhaseFailed(command, wall, peak / 2**20, cpu, "".join(output))
+    return wall, peak / 2**20, cpu
 
 
 def to_markdown(report: Report) -> str:
@@ -126,6 +139,8 @@ def to_markdown(report: Report) -> str:
             f"{p.cpu_seconds:,.1f} | {p.rows_processed or 0:,} | "
             f"{rate} | {p.peak_memory_mib:,.0f} | {p.load_average:.1f} | {p.note} |"
         )
+    if report.failed:
+        lines += ["", f"**Stopped: {report.failed}** The phases after it did not run."]
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in report.ratios.items()]
     if report.intraday:

@@ -50,7 +50,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))  # run as a script: the project's packages
 from benchmarks.intraday_phase import run_intraday_phase  # noqa: E402
-from benchmarks.measure import Phase, Report, run_measured, to_markdown  # noqa: E402
+from benchmarks.measure import Phase, PhaseFailed, Report, run_measured, to_markdown  # noqa: E402
 from customer_health import config  # noqa: E402
 from customer_health.config import dbt_executable  # noqa: E402
 
@@ -193,16 +193,8 @@ def single_day_runs(
     return separate
 
 
-def benchmark(args: argparse.Namespace) -> Report:
+def benchmark(args: argparse.Namespace, report: Report) -> Report:
     end = dt.date.fromisoformat(args.end_date)
-    report = Report(
-        accounts=args.accounts,
-        days=args.days,
-        window_days=args.window_days,
-        commit=git_commit(),
-        machine=f"{platform.machine()}, {os.cpu_count()} cores",
-        started_at=config.now().isoformat(timespec="seconds"),
-    )
     from customer_health.manifest import prepare
 
     prepare()  # the code location reads the manifest
@@ -238,7 +230,22 @@ def benchmark(args: argparse.Namespace) -> Report:
         and `runs` holds more, run those too: the median wall and the spread min-max."""
         since = time.time()
         runs = (runs or [{}])[: args.repeats]
-        measures = [run_measured(command, {**env, **runs[0]})]
+        try:
+            measures = [run_measured(command, {**env, **runs[0]})]
+        except PhaseFailed as failure:
+            failed = Phase(
+                name,
+                round(failure.wall, 2),
+                rows,
+                round(failure.peak_mib, 1),
+                f"failed: {failure.last_line}",
+                load_average=os.getloadavg()[0],
+                cpu_seconds=round(failure.cpu, 1),
+            )
+            failed.slowest = slowest_nodes(work, since)
+            report.phases.append(failed)
+            report.failed = f"{name} failed after {failure.wall:,.0f} s ({failure.last_line})."
+            raise
         if measures[0][0] < 60:
             measures += [run_measured(command, {**env, **extra}) for extra in runs[1:]]
         walls = sorted(m[0] for m in measures)
@@ -429,7 +436,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.single_day_sample is None:
         args.single_day_sample = args.window_days if args.accounts <= 300 else 20
 
-    report = benchmark(args)
+    report = Report(
+        accounts=args.accounts,
+        days=args.days,
+        window_days=args.window_days,
+        commit=git_commit(),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores",
+        started_at=config.now().isoformat(timespec="seconds"),
+    )
+    failure: PhaseFailed | None = None
+    try:
+        benchmark(args, report)
+    except PhaseFailed as error:  # the report keeps the phases that ran, and says where it stopped
+        failure = error
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{'smoke' if args.smoke else report.accounts}"
     if args.phases != "all":
@@ -440,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     (args.output_dir / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
     (args.output_dir / f"{stem}.md").write_text(to_markdown(report))
     print("\n" + to_markdown(report))
+    if failure is not None:
+        print(failure.code, file=sys.stderr)
+        return 1
     return 0
 
 
