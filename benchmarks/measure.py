@@ -64,7 +64,8 @@ class PhaseFailed(SystemExit):
         super().__init__(f"{' '.join(command[:3])} failed:\n{output[-4000:]}")
         self.wall, self.peak_mib, self.cpu = wall, peak_mib, cpu
         lines = [line.strip() for line in output.splitlines() if line.strip()]
-        self.last_line = lines[-1][:300] if lines else "no output"
+        errors = [line for line in lines if "Error" in line or "Exception" in line]
+        self.last_line = (errors or lines or ["no output"])[-1][:300]
 
 
 def _group_rss_bytes(pgid: int) -> int:
