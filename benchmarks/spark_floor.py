@@ -55,6 +55,7 @@ def cpu_seconds() -> float:
 def export(duckdb_path: Path, work: Path) -> tuple[dict[str, Path], int, float]:
     import duckdb
 
+    work.mkdir(parents=True, exist_ok=True)
     files = {"tracks": work / "tracks.parquet", "users": work / "users.parquet"}
     started = time.monotonic()
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
@@ -83,7 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True, help="the JSON report")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    args.work_dir.mkdir(parents=True, exist_ok=True)
     files, rows, export_seconds = export(args.duckdb_path, args.work_dir)
     report: dict = {"events": rows, "export_seconds": round(export_seconds, 1), "cores": os.cpu_count()}
     try:

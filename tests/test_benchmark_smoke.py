@@ -6,6 +6,7 @@ No timing assertions: benchmarks report numbers, tests do not judge them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,47 @@ def test_the_intraday_repeats_restore_the_world_before_the_landing(tmp_path):
     assert sorted(p.name for p in (tmp_path / "serving").iterdir()) == ["health-1.duckdb"]
     assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == "instance"
     assert not (tmp_path / "outbox.jsonl").exists() and not (tmp_path / "deliveries.sqlite").exists()
+
+
+def test_a_failed_phase_is_reported_with_the_phases_before_it(tmp_path):
+    """A phase that fails ends the benchmark with exit 1, but the report is still written:
+    the failed phase last, with what it cost and its last error line."""
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--smoke", "--output-dir", str(tmp_path)],
+        cwd=PROJECT_DIR,
+        # The generator gets the profile's DuckDB memory limit: 1 KB fails its first table.
+        env={**os.environ, "HEALTH_DUCKDB_MEMORY_LIMIT": "1KB", "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stdout[-2000:] + completed.stderr[-2000:]
+    report = json.loads((tmp_path / "smoke.json").read_text())
+    assert [phase["name"] for phase in report["phases"]] == ["data generation"]
+    assert report["phases"][0]["note"].startswith("failed: ")
+    assert "Out of Memory" in report["phases"][0]["note"]
+    assert report["failed"].startswith("data generation failed after")
+    assert "**Stopped: data generation failed" in (tmp_path / "smoke.md").read_text()
+
+
+def test_the_spark_floor_query_counts_what_the_scan_floor_counts(tmp_path):
+    """The floor's query over the Parquet export (the one Spark reads) gives the scan floor's
+    result over the warehouse's own tables (checked here with DuckDB on both sides)."""
+    import duckdb
+
+    sys.path.insert(0, str(PROJECT_DIR))
+    from benchmarks.run import SCAN_FLOOR_SQL
+    from benchmarks.spark_floor import FLOOR_SQL, export
+    from healthgen.generator import generate
+
+    warehouse = tmp_path / "world.duckdb"
+    generate(str(warehouse), accounts=8, days=30, seed=3, quiet=True)
+    files, rows, _ = export(warehouse, tmp_path / "export")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = con.execute(SCAN_FLOOR_SQL).fetchone()[0]
+        assert rows == con.execute("select count(*) from product.tracks").fetchone()[0] > 0
+    con = duckdb.connect()
+    for name, path in files.items():
+        con.execute(f"create view {name} as select * from '{path}'")
+    assert con.execute(FLOOR_SQL).fetchone()[0] == expected > 0
