@@ -47,6 +47,8 @@ class Report:
     days: int
     window_days: int
     events: int = 0
+    # The generator's mean product events per active user-day (its default is 4).
+    events_per_user_day: float = 4.0
     commit: str = ""
     machine: str = ""
     started_at: str = ""
@@ -128,7 +130,8 @@ def to_markdown(report: Report) -> str:
         f"# Benchmark: {report.accounts:,} accounts x {report.days} days",
         "",
         f"Commit `{report.commit}`, {report.machine}, started {report.started_at}; "
-        f"{report.events:,} product events; health window {report.window_days} days.",
+        f"{report.events:,} product events ({report.events_per_user_day:g} per active user-day); "
+        f"health window {report.window_days} days.",
         "",
         "| phase | wall s | spread (runs) | CPU s | rows | rows/s | peak MiB | load | note |",
         "|---|---:|---|---:|---:|---:|---:|---:|---|",

@@ -286,6 +286,8 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
                 "42",
                 "--end-date",
                 str(end),
+                "--events-per-user-day",
+                str(args.events_per_user_day),
                 "--quiet",
             ],
             None,
@@ -403,6 +405,12 @@ def main(argv: list[str] | None = None) -> int:
         help="single-day runs to measure (default: all up to 300 accounts, else 20)",
     )
     parser.add_argument("--end-date", default=str(dt.date(2026, 11, 21)))
+    parser.add_argument(
+        "--events-per-user-day",
+        type=float,
+        default=4.0,
+        help="the generator's mean product events per active user-day (denser data: more events per account)",
+    )
     parser.add_argument("--large", action="store_true", help="allow more than 10,000 accounts")
     parser.add_argument(
         "--smoke",
@@ -440,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         accounts=args.accounts,
         days=args.days,
         window_days=args.window_days,
+        events_per_user_day=args.events_per_user_day,
         commit=git_commit(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores",
         started_at=config.now().isoformat(timespec="seconds"),
@@ -451,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         failure = error
     args.output_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{'smoke' if args.smoke else report.accounts}"
+    if args.events_per_user_day != 4.0:
+        stem += f"-dense{args.events_per_user_day:g}"
     if args.phases != "all":
         stem += f"-{args.phases}"
     data = asdict(report)
