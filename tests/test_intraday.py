@@ -11,6 +11,7 @@ next morning finalises it, equal to a single end-of-day run; the alert is delive
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -245,7 +246,9 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         instance = DagsterInstance.get()
 
         def tick(now: dt.datetime, cursor: str | None):
-            monkeypatch.setenv("HEALTH_NOW", now.isoformat())
+            # pipeline_env restores HEALTH_NOW on leaving (monkeypatch would restore, at the
+            # test's end, the value pipeline_env had set: a clock leaked to later tests).
+            os.environ["HEALTH_NOW"] = now.isoformat()
             return sensor.evaluate_tick(
                 build_sensor_context(
                     instance=instance, cursor=cursor, resources=resources, repository_def=repository
@@ -330,7 +333,7 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
 
         # The next day (a code location loaded on that day's clock): the next partition.
         land_row(path, "crm.account", start + dt.timedelta(days=1))
-        monkeypatch.setenv("HEALTH_NOW", (start + dt.timedelta(days=1, minutes=1)).isoformat())
+        os.environ["HEALTH_NOW"] = (start + dt.timedelta(days=1, minutes=1)).isoformat()
         defs = defs_now()
         sensor, repository = defs.resolve_sensor_def("health_intraday_sensor"), defs.get_repository_def()
         third = tick(start + dt.timedelta(days=1, minutes=1), after_failure.cursor)

@@ -350,7 +350,9 @@ def test_the_sensor_skips_while_a_writer_holds_the_warehouse_or_the_pool(built_w
 # --------------------------------------------------------------------------- schedule
 
 
-def test_schedule_tick_targets_the_previous_day(built_warehouse, tmp_path):
+def test_schedule_tick_targets_the_previous_day(built_warehouse, tmp_path, monkeypatch):
+    # The scheduled time counts only without a fixed clock (under HEALTH_NOW the tick is then).
+    monkeypatch.delenv("HEALTH_NOW", raising=False)
     with pipeline_env(
         built_warehouse.path, tmp_path, HEALTH_SCHEDULE_TIME="06:15", HEALTH_SCHEDULE_TIMEZONE="Europe/Paris"
     ):
