@@ -14,10 +14,12 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--smoke", "--output-dir", str(tmp_path)],
+def run_smoke(output_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`benchmarks/run.py --smoke` writing its report to output_dir."""
+    return subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--smoke", "--output-dir", str(output_dir)],
         cwd=PROJECT_DIR,
+        env=env,
         capture_output=True,
         text=True,
         # A guard against a hang, not a judgement of speed: eight pipeline processes took
@@ -25,6 +27,10 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         timeout=2400,
         check=False,
     )
+
+
+def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
+    completed = run_smoke(tmp_path)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     report = json.loads((tmp_path / "smoke.json").read_text())
     names = [phase["name"] for phase in report["phases"]]
@@ -91,15 +97,9 @@ def test_the_intraday_repeats_restore_the_world_before_the_landing(tmp_path):
 def test_a_failed_phase_is_reported_with_the_phases_before_it(tmp_path):
     """A phase that fails ends the benchmark with exit 1, but the report is still written:
     the failed phase last, with what it cost and its last error line."""
-    completed = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--smoke", "--output-dir", str(tmp_path)],
-        cwd=PROJECT_DIR,
-        # The generator gets the profile's DuckDB memory limit: 1 KB fails its first table.
-        env={**os.environ, "HEALTH_DUCKDB_MEMORY_LIMIT": "1KB", "TMPDIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    # The generator gets the profile's DuckDB memory limit: 1 KB fails its first table.
+    completed = run_smoke(
+        tmp_path, {**os.environ, "HEALTH_DUCKDB_MEMORY_LIMIT": "1KB", "TMPDIR": str(tmp_path)}
     )
     assert completed.returncode == 1, completed.stdout[-2000:] + completed.stderr[-2000:]
     report = json.loads((tmp_path / "smoke.json").read_text())
