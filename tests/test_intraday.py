@@ -18,7 +18,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import duckdb
 import pytest
 from _intraday_world import (
     DAY,
@@ -39,7 +38,7 @@ from _intraday_world import (
     utilization,
 )
 from _pipeline import assert_success, pipeline_env, run_pipeline, run_vars_logged
-from conftest import BUILD_NOW, END_DATE, generate, run_dbt, window_vars
+from conftest import END_DATE, generate
 from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
 
 from customer_health import serving
@@ -365,31 +364,3 @@ def test_land_hour_appends_one_hour_of_an_average_day(tmp_path: Path):
     assert land_hour(copy, hour) == landed, "the same arguments land the same rows"
     with pytest.raises(ValueError):
         land_hour(path, hour, loaded_at=hour - dt.timedelta(minutes=5))
-
-
-def test_intraday_daily_models_compute_the_same_rows_from_the_compared_days(built_warehouse, tmp_path: Path):
-    """recompute_scoring_span false (what intraday runs pass): the daily models read the
-    window's days and the days 30 before them, not the days between, and the window's
-    rows of every daily mart are those of a run over the whole span."""
-    path = built_warehouse.copy_to(tmp_path)
-    day = built_warehouse.end_date
-    between = day - dt.timedelta(days=15)
-    before = {table: day_rows(path, table, day) for table in DAILY_MARTS}
-    with duckdb.connect(str(path)) as connection:
-        connection.execute(
-            "update intermediate.int_account_health_scores set health_band = 'tampered' where as_of_date = ?",
-            [between],
-        )
-    run_dbt(
-        ["run", "--selector", "health_daily", "--vars", window_vars(day, day, recompute_scoring_span=False)],
-        path,
-        tmp_path,
-        HEALTH_NOW=BUILD_NOW.isoformat(),
-    )
-    for table in DAILY_MARTS:
-        assert day_rows(path, table, day) == before[table], table
-    assert query(
-        path,
-        "select count(*) from intermediate.int_account_health_scores where as_of_date = ? and health_band <> 'tampered'",
-        [between],
-    ) == [(0,)], "the days between are not recomputed"

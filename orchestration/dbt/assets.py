@@ -40,9 +40,9 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
-from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
+from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
-from orchestration.jobs import INTRADAY_JOB_NAME
+from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
 PIPELINE_SELECTOR = "health_pipeline"
@@ -71,16 +71,26 @@ def window_vars(start: dt.date, end_inclusive: dt.date) -> dict[str, str | bool]
     return {"health_start_date": start.isoformat(), "health_end_date": end_inclusive.isoformat()}
 
 
-def run_vars(context: AssetExecutionContext) -> dict[str, str | bool]:
-    """The run vars of the invocation (macros/run_vars.sql): the window, and for an
-    intraday run recompute_scoring_span false (today's rows compare with the stored rows
-    of 30 days ago: no need to recompute the 29 days between, docs/decisions/0400)."""
+def run_vars(
+    context: AssetExecutionContext, warehouse: HealthWarehouse, manifest: Mapping[str, Any]
+) -> dict[str, str | bool]:
+    """The run vars of the invocation (macros/run_vars.sql): the window, and
+    recompute_scoring_span false for an intraday run (today's rows compare with the stored
+    rows of 30 days ago: no need to recompute the 29 days between, docs/decisions/0400) and
+    for a daily run whose compared day is stored as the nightly run left it (decision 0012)."""
     window = run_window(context)
     if window is None:
         return {}
     values = window_vars(*window)
     if context.run.job_name == INTRADAY_JOB_NAME:
         values["recompute_scoring_span"] = False
+    elif context.run.job_name == DAILY_JOB_NAME:
+        choice = choose_scoring_span(warehouse.path, *window, warehouse.seeds, manifest)
+        context.log.info(
+            f"scoring span: {'recomputed' if choice.recompute else 'compared day read'} ({choice.reason})"
+        )
+        if not choice.recompute:
+            values["recompute_scoring_span"] = False
     return values
 
 
@@ -169,7 +179,7 @@ def _run(
             f"dbt build over {window[0]}..{window[1]} ({(window[1] - window[0]).days + 1} days) "
             f"in one invocation, {path} path"
         )
-    values = run_vars(context)
+    values = run_vars(context, warehouse, manifest)
     context.log.info(f"{RUN_VARS_ENV}={json.dumps(values)}")
     with run_vars_in_environment(values):
         invocation = dbt.cli(args, context=context)

@@ -96,3 +96,78 @@ def choose_path(
         f"indicator values to compute: {span_days - current_days} of {span_days} days of "
         f"{span_start}..{end} lack values of indicator version {indicators[:8]}",
     )
+
+
+@dataclass(frozen=True)
+class SpanChoice:
+    """Whether a daily run recomputes the whole scoring span (dbt var
+    recompute_scoring_span), and why."""
+
+    recompute: bool
+    reason: str
+
+
+def stored_measure_models(manifest: Mapping[str, Any]) -> list[str]:
+    """schema.table of the daily models that compute measures from event history per
+    as_of_date (tags `daily` and `event_history`, event_time as_of_date): with
+    recompute_scoring_span false they write the window's days only, and the scoring models
+    read their stored rows of the compared days as they are."""
+    return sorted(
+        f"{node['schema']}.{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and {"daily", EVENT_HISTORY_TAG} <= set(node["tags"])
+        and node["config"].get("event_time") == "as_of_date"
+    )
+
+
+def choose_scoring_span(
+    warehouse: Path,
+    start: dt.date,
+    end: dt.date,
+    seeds_dir: Path,
+    manifest: Mapping[str, Any],
+    score_change_days: int = 30,
+) -> SpanChoice:
+    """The scoring span of a daily run over start..end (inclusive).
+
+    A one-day run compares its day with the day score_change_days before it. When that day
+    is stored as the nightly run left it (final, not an intraday run's partial day; its
+    measures in every model that computes them from events; its indicator values of the
+    current indicator version), the run reads it as it is and rewrites its day and that
+    compared day only (recompute_scoring_span false, as intraday runs do), not the days
+    between; else it recomputes the whole span from events. HEALTH_DAILY_SCORING_SPAN=full
+    forces the whole span (docs/decisions/0012-the-nightly-run-reads-the-compared-day.md)."""
+    if env_text("HEALTH_DAILY_SCORING_SPAN", "auto") == "full":
+        return SpanChoice(True, "HEALTH_DAILY_SCORING_SPAN=full")
+    if start != end:
+        return SpanChoice(True, f"a window of {(end - start).days + 1} days recomputes its scoring span")
+    compared = start - dt.timedelta(days=score_change_days)
+    indicators = definition_version(seeds_dir, part="indicators", manifest=manifest)
+    try:
+        with read_only_connection(warehouse) as connection:
+            missing = [
+                table
+                for table in stored_measure_models(manifest)
+                if not connection.execute(
+                    f"select count(*) > 0 from {table} where as_of_date = ?", [compared]
+                ).fetchone()[0]
+            ]
+            final, other_versions = connection.execute(
+                "select count(*) > 0 and not bool_or(is_partial_day), "
+                "(select count(*) from intermediate.int_indicator_values_daily "
+                "where as_of_date = ? and indicators_definition_version <> ?) "
+                "from marts.fct_account_health_daily where as_of_date = ?",
+                [compared, indicators, compared],
+            ).fetchone()
+    except (WarehouseMissingError, duckdb.CatalogException, duckdb.BinderException) as error:
+        return SpanChoice(True, f"no stored rows of the compared day {compared} ({error})")
+    if missing:
+        return SpanChoice(True, f"the compared day {compared} has no stored rows in {', '.join(missing)}")
+    if not final:
+        return SpanChoice(True, f"the compared day {compared} is not a final day of fct_account_health_daily")
+    if other_versions:
+        return SpanChoice(
+            True, f"the compared day {compared} has indicator values of another indicator version"
+        )
+    return SpanChoice(False, f"the compared day {compared} is stored: reading it, not recomputing the span")
