@@ -4,7 +4,7 @@ choose_scoring_span; docs/decisions/0012).
 A one-day daily run whose compared day (30 days back) is a final stored day passes
 recompute_scoring_span false: it rewrites its day and the compared day, not the days
 between, and every daily model's rows of its day are those of the run over the whole span
-that built the warehouse. A compared day that is missing, partial or of another indicator
+that built the warehouse; so are the other marts, built from their history. A compared day that is missing, partial or of another indicator
 version, a window of several days, or HEALTH_DAILY_SCORING_SPAN=full recompute the span.
 """
 
@@ -34,13 +34,22 @@ def daily_models(manifest: dict) -> dict[str, str]:
     }
 
 
-def rows_of_day(path: Path, table: str, column: str, day: dt.date) -> list[tuple]:
-    """The table's rows of `day`, without the run's timestamp (computed_at), sorted, doubles
-    to 9 decimals."""
+def public_marts(path: Path) -> list[str]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def rows_of_day(path: Path, table: str, column: str | None, day: dt.date | None = None) -> list[tuple]:
+    """The table's rows of `day` (every row without a column), without the run's timestamp
+    (computed_at), sorted, doubles to 9 decimals."""
     with duckdb.connect(str(path), read_only=True) as connection:
         names = [row[0] for row in connection.execute(f"describe {table}").fetchall()]
         kept = ", ".join(f'"{name}"' for name in names if name != "computed_at")
-        rows = connection.execute(f"select {kept} from {table} where {column} = ?", [day]).fetchall()
+        where, parameters = (f"where {column} = ?", [day]) if column else ("", [])
+        rows = connection.execute(f"select {kept} from {table} {where}", parameters).fetchall()
     # Sums of doubles differ in their last bits with the order DuckDB's threads add them in.
     return sorted((tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows), key=repr)
 
@@ -55,6 +64,10 @@ def test_the_nightly_run_reads_the_compared_day_and_writes_what_a_span_run_write
         table: rows_of_day(built_warehouse.path, table, column, day) for table, column in models.items()
     }
     assert all(before.values()), [table for table, rows in before.items() if not rows]
+    # The other marts are rebuilt from the daily tables' history: they come out the same too.
+    marts = [table for table in public_marts(built_warehouse.path) if table not in models]
+    assert "marts.fct_health_alerts" in marts and "marts.dim_account" in marts
+    before.update({table: rows_of_day(built_warehouse.path, table, None) for table in marts})
     path = copy_world(built_warehouse, tmp_path)
     with duckdb.connect(str(path)) as connection:
         connection.execute(
@@ -68,6 +81,8 @@ def test_the_nightly_run_reads_the_compared_day_and_writes_what_a_span_run_write
     assert values["recompute_scoring_span"] is False
     for table, column in models.items():
         assert rows_of_day(path, table, column, day) == before[table], table
+    for table in marts:
+        assert rows_of_day(path, table, None) == before[table], table
     with duckdb.connect(str(path), read_only=True) as connection:
         untouched = connection.execute(
             "select count(*) from intermediate.int_account_health_scores where as_of_date = ? "
