@@ -95,10 +95,11 @@
 {#- Rows of a stored daily model that a run reads: the days of the scoring span (the window
     and the score_change_days before it). Daily intermediate models keep their whole
     history (no table holds "the last window only"), so every reader says which days it
-    needs. With the var recompute_scoring_span false (intraday runs), only the days the
-    window's rows are compared with count besides the window (the window shifted back by
-    score_change_days), not the days between: the window's rows are the same, at a
-    fraction of the work for a short window (docs/decisions/0400). -#}
+    needs. With the var recompute_scoring_span false (intraday runs; one-day nightly runs
+    whose compared day is stored, decision 0012), only the days the window's rows are
+    compared with count besides the window (the window shifted back by score_change_days),
+    not the days between: the window's rows are the same, at a fraction of the work for a
+    short window (docs/decisions/0400). -#}
 {% macro in_scoring_span(day_column) -%}
     {%- if recompute_scoring_span() -%}
     {{ day_column }} >= {{ date_literal(scoring_span_start_day()) }}
