@@ -43,6 +43,7 @@ from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, b
 
 from customer_health import serving
 from healthgen.landing import land_events, land_hour
+from orchestration.dbt.invocations import invocation_dirs
 from orchestration.run import execute_request
 
 DAILY_MARTS = (
@@ -178,8 +179,9 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
     for target in (warehouse, reference / "health.duckdb"):
         land_events(target, afternoon_events(users))
 
-    # 03:00 the next morning: the daily schedule's run for TODAY finalises it.
-    with pipeline_env(warehouse, world, now=NIGHTLY_AT):
+    # 03:00 the next morning: the daily schedule's run for TODAY finalises it. It keeps
+    # the directories of the last two dbt invocations (the intraday run's and its own).
+    with pipeline_env(warehouse, world, now=NIGHTLY_AT, HEALTH_DBT_KEEP_INVOCATIONS="2"):
         defs = defs_now()
         instance = DagsterInstance.get()
         schedule = defs.resolve_schedule_def("health_daily_schedule")
@@ -191,11 +193,12 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
             )
         ).run_requests
         assert nightly.partition_key == TODAY.isoformat()
-        assert_success(
-            defs.resolve_job_def(schedule.job_name).execute_in_process(
-                instance=instance, partition_key=nightly.partition_key, tags=nightly.tags
-            )
+        nightly_result = defs.resolve_job_def(schedule.job_name).execute_in_process(
+            instance=instance, partition_key=nightly.partition_key, tags=nightly.tags
         )
+        assert_success(nightly_result)
+    kept = sorted(path.name.rsplit("-", 1)[0] for path in invocation_dirs(world / "dbt_target"))
+    assert kept == sorted(f"health_dbt-{run.run_id[:7]}" for run in (result, nightly_result)), kept
     # The single end-of-day run, in the reference world.
     with pipeline_env(reference / "health.duckdb", reference, now=NIGHTLY_AT):
         assert_success(run_pipeline("health_daily_job", TODAY, TODAY))

@@ -40,6 +40,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL
 from customer_health.manifest import files_newer_than
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
+from orchestration.dbt.invocations import prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME
@@ -147,8 +148,7 @@ def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
     re-parses the project (new vars, dev target); with it, only a run after a change does
     (docs/decisions/0001-window-and-incremental-strategy.md)."""
     state = invocation_target / PARTIAL_PARSE
-    base = Path(os.environ.get("DBT_TARGET_PATH") or "target")
-    base = base if base.is_absolute() else Path(project.project_dir) / base
+    base = target_base(project.project_dir)
     if state.exists() and base.is_dir():
         tmp = base / f".{PARTIAL_PARSE}.{os.getpid()}"
         shutil.copyfile(state, tmp)
@@ -183,8 +183,11 @@ def _run(
     context.log.info(f"{RUN_VARS_ENV}={json.dumps(values)}")
     with run_vars_in_environment(values):
         invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
-    _keep_partial_parse(invocation.target_path, project)
+    try:
+        yield from invocation.stream()
+        _keep_partial_parse(invocation.target_path, project)
+    finally:
+        prune_invocations(target_base(project.project_dir))
 
 
 def build_dbt_assets(

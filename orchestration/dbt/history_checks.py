@@ -28,6 +28,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource
 
 from customer_health.config import WAREHOUSE_POOL
+from orchestration.dbt.invocations import prune_invocations, target_base
 
 HISTORY_SCAN_TAG = "history_scan"
 
@@ -70,6 +71,7 @@ def build_history_checks(
         invocation = dbt.cli(
             ["test", "--select", f"tag:{HISTORY_SCAN_TAG}"], manifest=manifest, raise_on_error=False
         ).wait()
+        prune_invocations(target_base(dbt.project_dir))
         results = {
             result["unique_id"]: result for result in invocation.get_artifact("run_results.json")["results"]
         }
