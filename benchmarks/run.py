@@ -214,6 +214,8 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
             "DBT_PROFILES_DIR": str(PROJECT_DIR),
             "DBT_PROJECT_DIR": str(PROJECT_DIR),
             "HEALTH_DBT_TARGET": "dev",
+            # slowest_nodes reads every invocation of a phase (up to 300: decision 0013).
+            "HEALTH_DBT_KEEP_INVOCATIONS": "100000",
         }
     )
     python = sys.executable
