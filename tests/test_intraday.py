@@ -118,6 +118,7 @@ def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_pa
         ]
         assert commands and all(
             "--exclude-resource-type unit_test" in command
+            and "--threads" not in command  # one day: the profile's threads (decision 0014)
             # a subset leaves out the whole-history tests itself; a whole op by its selector
             and ("--exclude tag:history_scan" in command or "--selector health_" in command)
             for command in commands

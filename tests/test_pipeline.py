@@ -273,6 +273,7 @@ def test_a_range_is_one_dbt_invocation_and_rewrites_only_those_days(built_wareho
         run_vars = run_vars_logged(DagsterInstance.get(), result.run_id)
     assert len(commands) == 1, f"one dbt build for the whole window: {commands}"
     assert "--vars" not in commands[0], "the window travels in the environment (decision 0010)"
+    assert " --threads 1 " in f"{commands[0]} ", "a run over several days runs one dbt thread (decision 0014)"
     assert run_vars == [
         {"health_start_date": window[0].isoformat(), "health_end_date": window[-1].isoformat()}
     ]

@@ -37,7 +37,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from customer_health.config import WAREHOUSE_POOL
+from customer_health.config import WAREHOUSE_POOL, env_int
 from customer_health.manifest import files_newer_than
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import prune_invocations, target_base
@@ -51,6 +51,8 @@ PIPELINE_SELECTOR = "health_pipeline"
 PARTIAL_PARSE = "partial_parse.msgpack"
 # The run vars of a dbt invocation (macros/run_vars.sql).
 RUN_VARS_ENV = "HEALTH_DBT_RUN_VARS"
+# dbt's threads in a run over several days (build_args).
+RANGE_THREADS_ENV = "HEALTH_DBT_RANGE_THREADS"
 
 Context = AssetExecutionContext | AssetCheckExecutionContext
 
@@ -108,6 +110,13 @@ def build_args(context: AssetExecutionContext) -> list[str]:
     args = ["build"]
     if context.is_subset:
         args += ["--exclude", f"tag:{HISTORY_SCAN_TAG}"]
+    # A run over several days (a recalculation, a rescore, a backfill) is a few heavy
+    # models that DuckDB spreads over every core by itself: one dbt thread, so that two of
+    # them do not share the cores and the memory limit (decision 0014). A one-day run is
+    # many small nodes, and keeps the profile's threads.
+    window = run_window(context)
+    if window is not None and window[1] > window[0]:
+        args += ["--threads", str(env_int(RANGE_THREADS_ENV, 1, minimum=1))]
     # Unit tests check the SQL, not the data: they run in CI (tests/test_dbt_unit_tests.py),
     # not in production runs, as dbt recommends. In a run they cost 36 invocations of about
     # 0.4 s each on inputs that never change (docs/decisions/0005, last section).
