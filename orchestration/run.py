@@ -112,12 +112,17 @@ def execute_request(job: Any, request: RunRequest, dagster_instance: DagsterInst
 
 
 def failure_messages(result: Any) -> list[str]:
-    """Why a run failed: the failed steps' errors and failed blocking checks."""
+    """Why a run failed: the failed steps' errors, with what caused them (a step's own
+    error is Dagster's "Error occurred while executing op"; the reason is its cause), and
+    failed blocking checks."""
     messages = []
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            messages.append(f"{event.step_key}: {error.message.strip()[:2000]}")
+            error, reasons = event.step_failure_data.error, []
+            while error is not None:
+                reasons.append(error.message.strip())
+                error = error.cause
+            messages.append(f"{event.step_key}: {' Caused by: '.join(reasons)[:2000]}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data  # AssetCheckEvaluation
             if not evaluation.passed and evaluation.severity.value == "ERROR":

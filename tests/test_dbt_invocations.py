@@ -69,3 +69,18 @@ def test_the_target_path_is_dagster_dbts(tmp_path: Path, monkeypatch: pytest.Mon
     assert target_base(tmp_path) == tmp_path / "elsewhere"
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "absolute"))
     assert target_base("/unused") == tmp_path / "absolute"
+
+
+def test_a_bad_setting_stops_the_run_before_dbt_starts(built_warehouse, tmp_path: Path):
+    from _pipeline import pipeline_env, run_pipeline
+    from conftest import BUILD_NOW
+
+    from orchestration.run import failure_messages
+
+    warehouse = built_warehouse.copy_to(tmp_path)
+    day = built_warehouse.end_date
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW, **{KEEP_ENV: "0"}):
+        result = run_pipeline("health_daily_job", day, day)
+    assert not result.success
+    assert f"{KEEP_ENV} must be >= 1, got 0" in "\n".join(failure_messages(result))
+    assert invocation_dirs(tmp_path / "dbt_target") == [], "dbt never started"

@@ -40,7 +40,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL, env_int
 from customer_health.manifest import files_newer_than
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
-from orchestration.dbt.invocations import prune_invocations, target_base
+from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
 from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME
@@ -174,6 +174,7 @@ def _run(
     """The run's one dbt invocation. A rescore run checks first that its window can be
     rescored (launched by hand on the wrong occasion, it fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
+    keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
     if window is not None:
@@ -196,7 +197,7 @@ def _run(
         yield from invocation.stream()
         _keep_partial_parse(invocation.target_path, project)
     finally:
-        prune_invocations(target_base(project.project_dir))
+        prune_invocations(target_base(project.project_dir), keep)
 
 
 def build_dbt_assets(

@@ -28,7 +28,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource
 
 from customer_health.config import WAREHOUSE_POOL
-from orchestration.dbt.invocations import prune_invocations, target_base
+from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 
 HISTORY_SCAN_TAG = "history_scan"
 
@@ -68,10 +68,11 @@ def build_history_checks(
     def health_history_scan_checks(
         context: AssetCheckExecutionContext, dbt: DbtCliResource
     ) -> Iterator[AssetCheckResult]:
+        keep = keep_setting()
         invocation = dbt.cli(
             ["test", "--select", f"tag:{HISTORY_SCAN_TAG}"], manifest=manifest, raise_on_error=False
         ).wait()
-        prune_invocations(target_base(dbt.project_dir))
+        prune_invocations(target_base(dbt.project_dir), keep)
         results = {
             result["unique_id"]: result for result in invocation.get_artifact("run_results.json")["results"]
         }

@@ -48,10 +48,16 @@ def invocation_dirs(base: Path) -> list[Path]:
     return sorted(found, key=lambda path: (path.stat().st_mtime_ns, path.name), reverse=True)
 
 
+def keep_setting() -> int:
+    """HEALTH_DBT_KEEP_INVOCATIONS: the ops read it before dbt runs, so that a bad value
+    stops the run before it writes anything."""
+    return env_int(KEEP_ENV, DEFAULT_KEEP, minimum=1)
+
+
 def prune_invocations(base: Path, keep: int | None = None) -> list[Path]:
-    """Remove all but the newest `keep` (HEALTH_DBT_KEEP_INVOCATIONS) invocation
+    """Remove all but the newest `keep` (default HEALTH_DBT_KEEP_INVOCATIONS) invocation
     directories under `base`; the removed ones are returned."""
-    keep = env_int(KEEP_ENV, DEFAULT_KEEP, minimum=1) if keep is None else keep
+    keep = keep_setting() if keep is None else keep
     removed = invocation_dirs(base)[keep:]
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
