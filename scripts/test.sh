@@ -29,3 +29,9 @@ fi
 
 echo "== pytest"
 python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=25 tests
+
+# A passing run leaves nothing behind in the RAM-backed directory; a failing run keeps its
+# worlds for reading (pytest keeps one session's: tmp_path_retention_count).
+if [ -n "${HEALTH_TEST_TMPDIR:-}" ]; then
+    rm -rf "$HEALTH_TEST_TMPDIR/pytest-of-$(id -un)"
+fi

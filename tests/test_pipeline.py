@@ -37,7 +37,7 @@ from dagster import (
 )
 
 from customer_health import serving
-from orchestration.run import failure_messages
+from orchestration.run import PLANNED_EVENTS_ENV, failure_messages, planned_events_per_asset
 
 POOL = "duckdb_warehouse"
 FCT_HEALTH = AssetKey(["marts", "fct_account_health_daily"])
@@ -218,9 +218,11 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
 
         prepare()
         result = run_pipeline("health_daily_job", day, day)
+        planned = planned_events(DagsterInstance.get(), result.run_id, FCT_HEALTH)
     assert not result.success
     messages = "\n".join(failure_messages(result))
     assert "health_dbt" in messages and "health_score" in messages, messages
+    assert planned == [(day.isoformat(), None)], "a one-day run plans its day (decision 0015)"
     assert serving.current_path(tmp_path / "serving") == before
 
 
@@ -271,7 +273,12 @@ def test_a_range_is_one_dbt_invocation_and_rewrites_only_those_days(built_wareho
         assert_success(result)
         commands = dbt_commands(DagsterInstance.get(), result.run_id)
         run_vars = run_vars_logged(DagsterInstance.get(), result.run_id)
+        planned = planned_events(DagsterInstance.get(), result.run_id, FCT_HEALTH)
     assert len(commands) == 1, f"one dbt build for the whole window: {commands}"
+    assert planned == [(None, [day.isoformat() for day in window])], (
+        "one planned event per asset (decision 0015)"
+    )
+    assert PLANNED_EVENTS_ENV not in os.environ
     assert "--vars" not in commands[0], "the window travels in the environment (decision 0010)"
     assert " --threads 1 " in f"{commands[0]} ", "a run over several days runs one dbt thread (decision 0014)"
     assert run_vars == [
@@ -292,6 +299,31 @@ def test_a_range_is_one_dbt_invocation_and_rewrites_only_those_days(built_wareho
             ).fetchall()
         }
     assert tampered == set(untouched), "only the window's days were rewritten"
+
+
+def planned_events(instance: DagsterInstance, run_id: str, key: AssetKey) -> list[tuple]:
+    """(partition, the range's partition keys) of each planned materialization of `key`."""
+    planned = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED):
+        data = entry.dagster_event.event_specific_data
+        if data.asset_key == key:
+            subset = data.partitions_subset
+            planned.append((data.partition, sorted(subset.get_partition_keys()) if subset else None))
+    return planned
+
+
+def test_one_planned_event_per_asset_only_while_a_run_over_several_days_is_created(monkeypatch):
+    """Dagster's opt-in is set for runs over more than one day, never left behind, and an
+    explicit setting in the environment wins (decision 0015)."""
+    monkeypatch.delenv(PLANNED_EVENTS_ENV, raising=False)
+    for days, inside in ((0, None), (1, None), (2, "true"), (180, "true")):
+        with planned_events_per_asset(days):
+            assert os.environ.get(PLANNED_EVENTS_ENV) == inside, days
+        assert PLANNED_EVENTS_ENV not in os.environ
+    monkeypatch.setenv(PLANNED_EVENTS_ENV, "false")
+    with planned_events_per_asset(180):
+        assert os.environ[PLANNED_EVENTS_ENV] == "false"
+    assert os.environ[PLANNED_EVENTS_ENV] == "false"
 
 
 # --------------------------------------------------------------------------- sensor
