@@ -97,23 +97,20 @@ def build_intraday(
 
 
 def rescore_selection(
-    manifest: Mapping[str, Any],
-    dbt_assets: Sequence[AssetsDefinition],
-    public_marts: Sequence[AssetKey],
-    project: DbtProject,
+    manifest: Mapping[str, Any], rescored_models: AssetSelection, public_marts: Sequence[AssetKey]
 ) -> AssetSelection:
     """What health_rescore_job runs: the dbt selector health_rescore (the scoring seeds and
-    what is built from them) with its dbt tests, the blocking checks of every public mart
-    the daily job checks (the publication copies them all, the ones this run did not
-    rebuild too; the weekly marts are the weekly job's), the publication and delivery."""
-    models, _, _ = selector_assets(manifest, dbt_assets, project, RESCORE_SELECTOR)
+    what is built from them: `rescored_models`) with its dbt tests, the blocking checks of
+    every public mart the daily job checks (the publication copies them all, the ones this
+    run did not rebuild too; the weekly marts are the weekly job's), the publication and
+    delivery."""
     weekly = {
         HealthDbtTranslator().get_asset_key(node)
         for node in manifest["nodes"].values()
         if WEEKLY_TAG in node.get("tags", [])
     }
     checks = [AssetCheckKey(key, MART_CHECK) for key in public_marts if key not in weekly]
-    return models | AssetSelection.checks(*checks) | AssetSelection.assets(*PUBLISHED)
+    return rescored_models | AssetSelection.checks(*checks) | AssetSelection.assets(*PUBLISHED)
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
@@ -123,13 +120,14 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     partitions_def = daily_partitions(settings)
     raw_specs = raw_source_specs(manifest, HealthDbtTranslator())
     dbt_assets = build_dbt_assets(manifest, project, partitions_def)
-    mart_checks = build_mart_checks(dbt_assets, manifest)
+    rescored_models, _, rescored_keys = selector_assets(manifest, dbt_assets, project, RESCORE_SELECTOR)
+    mart_checks = build_mart_checks(dbt_assets, manifest, rescored_keys)
     public_marts = [check_key.asset_key for checks in mart_checks for check_key in checks.check_keys]
     raw_keys = [spec.key for spec in raw_specs]
     history_checks = build_history_checks(manifest, HealthDbtTranslator())
     history_keys = list(history_checks.check_keys) if history_checks else []
     daily_job, recalculation_job, rescore_job, weekly_job = build_jobs(
-        raw_keys, rescore_selection(manifest, dbt_assets, public_marts, project), history_keys
+        raw_keys, rescore_selection(manifest, rescored_models, public_marts), history_keys
     )
     intraday_job, plan = build_intraday(manifest, dbt_assets, public_marts, project)
     calibration_job = build_calibration_job()

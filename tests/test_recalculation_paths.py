@@ -155,6 +155,10 @@ def test_a_scoring_only_change_is_rescored_end_to_end_and_equals_a_full_recalcul
         assert not materialized & READ_EVENTS, materialized & READ_EVENTS
         assert not materialized & NOT_SCORING, materialized & NOT_SCORING
         assert "int_product_health_scores" in materialized and "health_marts" in materialized
+        steps = [event.step_key for event in result.all_events if event.is_step_start]
+        assert [step for step in steps if step.startswith("health_dbt") and "mart_checks" not in step] == [
+            "health_dbt"
+        ], f"one dbt invocation (decision 0015): {steps}"
         again = sensor.evaluate_tick(
             build_sensor_context(instance=instance, cursor=first.cursor, resources=defs.resources)
         )

@@ -4,12 +4,13 @@
   future load times, volume). A failure warns; staging sets bad rows aside anyway.
 - Public marts: one blocking check per mart (`great_expectations`: the window's days all
   written and one definition_version for daily marts; no personal-data column for every
-  mart). One check op per dbt op (there is one: health_dbt_mart_checks); the checks run
+  mart). Two check ops per dbt op (there is one): health_dbt_mart_checks for the marts a
+  rescore rebuilds, health_dbt_mart_checks_not_rescored for the others. The checks run
   once dbt has built the marts and block everything downstream of them: the serving
   publication and alert delivery. A failed check fails the run with its message; nothing is published.
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from typing import Any
 
 from dagster import (
@@ -98,28 +99,42 @@ def _public_mart_keys(assets: AssetsDefinition) -> list[AssetKey]:
     )
 
 
-def build_mart_checks(dbt_assets: Iterable[AssetsDefinition], manifest: Mapping[str, Any]) -> list:
-    """One blocking check per public mart, one check op per dbt op."""
+def build_mart_checks(
+    dbt_assets: Iterable[AssetsDefinition], manifest: Mapping[str, Any], rescored: Set[AssetKey]
+) -> list:
+    """One blocking check per public mart; per dbt op, one check op for the marts in
+    `rescored` (what health_rescore_job rebuilds) and one for the others.
+
+    A rescore checks the marts it does not rebuild too (the publication copies them): those
+    checks run before its dbt step, since they gate the models built from those marts. In
+    one op with the checks that run after it, Dagster splits the rescore's dbt op into two
+    invocations to order them: 9-11 s of a rescore (docs/decisions/0015)."""
     checks = []
     for assets in dbt_assets:
         keys = _public_mart_keys(assets)
-        if not keys:
-            continue
-        specs = [
-            AssetCheckSpec(
-                MART_CHECK,
-                asset=key,
-                blocking=True,
-                partitions_def=None,
-                description=(
-                    "Great Expectations (blocking): the run's window fully written with one "
-                    "definition_version (daily marts), no personal-data column (every mart)."
-                ),
-            )
-            for key in keys
-        ]
-        checks.append(_mart_check(f"{assets.op.name}_mart_checks", specs, manifest))
+        for name, group in (
+            (f"{assets.op.name}_mart_checks", [key for key in keys if key in rescored]),
+            (f"{assets.op.name}_mart_checks_not_rescored", [key for key in keys if key not in rescored]),
+        ):
+            if group:
+                checks.append(_mart_check(name, _mart_check_specs(group), manifest))
     return checks
+
+
+def _mart_check_specs(keys: Sequence[AssetKey]) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(
+            MART_CHECK,
+            asset=key,
+            blocking=True,
+            partitions_def=None,
+            description=(
+                "Great Expectations (blocking): the run's window fully written with one "
+                "definition_version (daily marts), no personal-data column (every mart)."
+            ),
+        )
+        for key in keys
+    ]
 
 
 def _mart_check(name: str, specs: list[AssetCheckSpec], manifest: Mapping[str, Any]) -> Any:
