@@ -108,7 +108,7 @@ def build_mart_checks(
     A rescore checks the marts it does not rebuild too (the publication copies them): those
     checks run before its dbt step, since they gate the models built from those marts. In
     one op with the checks that run after it, Dagster splits the rescore's dbt op into two
-    invocations to order them: 9-11 s of a rescore (docs/decisions/0015)."""
+    invocations to order them, about 5 s more per rescore (docs/decisions/0015)."""
     checks = []
     for assets in dbt_assets:
         keys = _public_mart_keys(assets)
