@@ -6,8 +6,9 @@ target path (DBT_TARGET_PATH, default the project's target/), named
 weekly history checks run it): the manifest and parse state it used, the compiled and
 executed SQL, run_results.json and dbt's debug log. dagster-dbt never removes them. Measured
 on the 10,000-account benchmark world: 28 MB for a daily run, 9 MB and 15 MB for the two
-invocations of a rescore. The intraday sensor may start a run every 15 minutes, so a
-production instance would add gigabytes a day until its disk is full.
+invocations a rescore made before decision 0015 (it makes one now). The intraday sensor
+may start a run every 15 minutes, so a production instance would add gigabytes a day until
+its disk is full.
 
 After each invocation the dbt op keeps the newest HEALTH_DBT_KEEP_INVOCATIONS of them
 (default 20: the last day's intraday runs are in the Dagster event log anyway; the kept
