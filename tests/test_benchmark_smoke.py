@@ -23,7 +23,7 @@ def run_smoke(output_dir: Path, env: dict[str, str] | None = None) -> subprocess
         capture_output=True,
         text=True,
         # A guard against a hang, not a judgement of speed: eight pipeline processes took
-        # 834 s on a slow 2-core machine (docs/decisions/0007); the smoke now runs five.
+        # 834 s on a slow 2-core machine (docs/decisions/0007); the smoke now runs four.
         timeout=2400,
         check=False,
     )
