@@ -91,10 +91,15 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+def run_measured(
+    command: list[str], env: dict[str, str], expect: str | None = None
+) -> tuple[float, float, float]:
     """Run a command in its own process group; return (wall seconds, peak MiB of the group,
     CPU seconds of the command and its children). CPU seconds barely depend on other work
-    on the machine; wall seconds do (compare with the load average of the phase)."""
+    on the machine; wall seconds do (compare with the load average of the phase).
+
+    With `expect`, a run whose output does not hold it fails too (PhaseFailed): a phase
+    that claims what the run did (the rescoring path) must be able to show it."""
     cpu_before = _children_cpu_seconds()
     started = time.monotonic()
     process = subprocess.Popen(
@@ -122,6 +127,9 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
         except ProcessLookupError:
             pass
         raise PhaseFailed(command, wall, peak / 2**20, cpu, "".join(output))
+    if expect is not None and expect not in "".join(output):
+        missing = f"BenchmarkError: the run succeeded but did not print {expect!r}"
+        raise PhaseFailed(command, wall, peak / 2**20, cpu, "".join(output) + "\n" + missing)
     return wall, peak / 2**20, cpu
 
 

@@ -227,15 +227,17 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
         note: str = "",
         runs: list[dict[str, str]] | None = None,
         env: dict[str, str] = env,
+        expect: str | None = None,
     ) -> Phase:
         """Run a phase (with the extra environment of runs[0]); when it took under a minute
-        and `runs` holds more, run those too: the median wall and the spread min-max."""
+        and `runs` holds more, run those too: the median wall and the spread min-max. With
+        `expect`, every run must print it (run_measured)."""
         since = time.time()
         runs = (runs or [{}])[: args.repeats]
         try:
-            measures = [run_measured(command, {**env, **runs[0]})]
+            measures = [run_measured(command, {**env, **runs[0]}, expect)]
             if measures[0][0] < 60:
-                measures += [run_measured(command, {**env, **extra}) for extra in runs[1:]]
+                measures += [run_measured(command, {**env, **extra}, expect) for extra in runs[1:]]
         except PhaseFailed as failure:
             failed = Phase(
                 name,
@@ -393,6 +395,8 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
             rows_scored,
             "the rescoring path: no event history read",
             runs=[changed[0], changed[-1], changed[0]],
+            # `python -m orchestration.run` names the path the run took.
+            expect=", rescore path)",
         )
         floor = phase(
             "scan floor (DuckDB: tracks by account and day)",

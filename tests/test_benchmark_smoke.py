@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -128,3 +130,20 @@ def test_the_spark_floor_query_counts_what_the_scan_floor_counts(tmp_path):
     for name, path in files.items():
         con.execute(f"create view {name} as select * from '{path}'")
     assert con.execute(FLOOR_SQL).fetchone()[0] == expected > 0
+
+
+def test_a_run_that_does_not_print_what_its_phase_claims_fails_the_phase():
+    """The rescore phase claims the rescoring path: a run that took another path (or says
+    nothing) fails the phase instead of being reported as a rescore."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from benchmarks.measure import PhaseFailed, run_measured
+
+    env = dict(os.environ)
+    said = "health_recalculation_job: success (run 1, full path)"
+    command = [sys.executable, "-c", f"print({said!r})"]
+    wall, _, _ = run_measured(command, env, expect=", full path)")
+    assert wall > 0
+    with pytest.raises(PhaseFailed) as failed:
+        run_measured(command, env, expect=", rescore path)")
+    assert failed.value.last_line == "BenchmarkError: the run succeeded but did not print ', rescore path)'"
+    assert said in str(failed.value)
