@@ -23,7 +23,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))  # run as a script: the project's packages
-from benchmarks.run import SCAN_FLOOR_SQL  # noqa: E402
+from benchmarks.commands import SCAN_FLOOR_SQL  # noqa: E402
 
 # The floor's query over the Parquet views: Spark SQL and DuckDB read it alike.
 # The Parquet copy names the event's time `event_at` (Spark quotes identifiers differently).

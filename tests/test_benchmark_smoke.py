@@ -116,7 +116,7 @@ def test_the_spark_floor_query_counts_what_the_scan_floor_counts(tmp_path):
     import duckdb
 
     sys.path.insert(0, str(PROJECT_DIR))
-    from benchmarks.run import SCAN_FLOOR_SQL
+    from benchmarks.commands import SCAN_FLOOR_SQL
     from benchmarks.spark_floor import FLOOR_SQL, export
     from healthgen.generator import generate
 
