@@ -7,6 +7,21 @@ group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
 
+{#- The primary key of a model, one test (one dbt node, one asset check) instead of
+    `unique` plus `not_null`: every key value or combination is present once and has no
+    null part. On a column (column_name) or on a composite grain (columns). Fails with one
+    row per duplicated key and per key with a null part. -#}
+{% test primary_key(model, column_name=none, columns=none) %}
+{%- set keys = columns if columns else [column_name] -%}
+select {{ keys | join(', ') }}, count(*) as row_count
+from {{ model }}
+group by {{ keys | join(', ') }}
+having count(*) > 1
+    {%- for key in keys %}
+    or {{ key }} is null
+    {%- endfor %}
+{% endtest %}
+
 {% test value_between(model, column_name, min_value, max_value) %}
 select {{ column_name }}
 from {{ model }}

@@ -107,8 +107,8 @@ def _dbt_summary(log: Path) -> str:
 
 def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
     """Every model of schema marts -> its grain: the columns of its unique_combination
-    test (the shortest; tests with a `where` do not count), else its single-column unique
-    test, else [] (no declared grain)."""
+    or composite primary_key test (the shortest; tests with a `where` do not count), else
+    its single-column unique or primary_key test, else [] (no declared grain)."""
     manifest = json.loads(manifest_path.read_text())
     marts = {
         node["unique_id"]: node["name"]
@@ -124,11 +124,11 @@ def mart_keys(manifest_path: Path) -> dict[str, list[str]]:
         name = marts[owner]
         if node["config"].get("where") not in (None, "", RUN_WINDOW_WHERE):
             continue  # unique only on a subset of the rows (the run's window is all of a build)
-        if meta.get("name") == "unique_combination":
-            columns = list(meta["kwargs"].get("columns") or [])
-            if columns and (not keys[name] or len(columns) < len(keys[name]) or len(keys[name]) == 1):
+        if meta.get("name") in ("unique_combination", "primary_key") and meta["kwargs"].get("columns"):
+            columns = list(meta["kwargs"]["columns"])
+            if not keys[name] or len(columns) < len(keys[name]) or len(keys[name]) == 1:
                 keys[name] = columns
-        elif meta.get("name") == "unique" and not keys[name]:
+        elif meta.get("name") in ("unique", "primary_key") and not keys[name]:
             keys[name] = [node["column_name"]]
     return keys
 
