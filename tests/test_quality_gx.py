@@ -67,6 +67,28 @@ def test_committed_gx_project_is_in_sync_with_the_module(gx_root):
     assert {p.stem for p in (gx_root / "gx" / "checkpoints").glob("*.json")} == set(suites)
 
 
+def test_the_project_opened_in_advance_is_the_one_the_checks_use(gx_root, monkeypatch):
+    """A pipeline run opens the GX project in a thread while dbt runs (decision 0017): the
+    checks after it use that project instead of opening another."""
+    from customer_health.quality import gx_project as gx_module
+
+    opened = []
+
+    class Counted(gx_module.GxProject):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(gx_module, "GxProject", Counted)
+    monkeypatch.setattr(gx_module, "_OPENED", {})
+    suites = all_suites(manifest())
+    gx_module.open_in_background(suites, gx_root).join()
+    assert [project.root for project in opened] == [gx_root.resolve()]
+    with gx_module.gx_project(suites, gx_root) as project:
+        assert project is opened[0]
+    assert len(opened) == 1
+
+
 def test_suites_pass_on_a_clean_build_none_skipped_with_data_docs(built_warehouse, gx_root):
     result = quality.validate_marts(
         built_warehouse.path,

@@ -8,6 +8,6 @@ asset checks (orchestration/quality): raw ones warn, mart ones block publication
 """
 
 from customer_health.quality.gx_project import QualityResult, SuiteResult
-from customer_health.quality.validate import validate_marts, validate_raw
+from customer_health.quality.validate import open_ahead, validate_marts, validate_raw
 
-__all__ = ["QualityResult", "SuiteResult", "validate_marts", "validate_raw"]
+__all__ = ["QualityResult", "SuiteResult", "open_ahead", "validate_marts", "validate_raw"]

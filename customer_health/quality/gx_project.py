@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -341,3 +342,23 @@ def gx_project(suites: Mapping[str, Suite], gx_project_root: Path | None = None)
             _OPENED["last"] = (root, dict(suites), _definition_files_state(root), project)
         project.prune()
         yield project
+
+
+def open_in_background(suites: Mapping[str, Suite], gx_project_root: Path | None = None) -> threading.Thread:
+    """Open the GX project in a thread of this process, so that a later gx_project() of the
+    same suites in this process finds it open (_OPENED).
+
+    A pipeline run opens it while its dbt step waits on dbt (a subprocess) instead of in the
+    checks after that step (docs/decisions/0017). The caller joins the thread before its step
+    ends. Should the opening fail, the checks open the project again and report the error."""
+
+    def open_project() -> None:
+        try:
+            with gx_project(suites, gx_project_root):
+                pass
+        except Exception:  # noqa: BLE001 - the checks open it again and fail with the cause
+            logging.getLogger(__name__).warning("opening the GX project in advance failed", exc_info=True)
+
+    thread = threading.Thread(target=open_project, name="gx-project-open", daemon=True)
+    thread.start()
+    return thread

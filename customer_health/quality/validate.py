@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ import pandas as pd
 
 from customer_health import config
 from customer_health import manifest as dbt_manifest
-from customer_health.quality.gx_project import DEFAULT_GX_PROJECT, QualityResult, SuiteResult, gx_project
+from customer_health.quality.gx_project import (
+    DEFAULT_GX_PROJECT,
+    QualityResult,
+    SuiteResult,
+    gx_project,
+    open_in_background,
+)
 from customer_health.quality.suites import (
     COLUMNS_SUITE,
     LOAD_PROFILE_SUITE,
@@ -31,6 +38,15 @@ from customer_health.quality.suites import (
 )
 from customer_health.safety import parse_window, safe_identifier
 from customer_health.warehouse import connect_read_only, table_exists
+
+
+def open_ahead(
+    manifest: Mapping[str, Any] | None = None, gx_project_root: Path | None = None
+) -> threading.Thread:
+    """Open, in a thread, the GX project that validate_raw and validate_marts of this
+    process will use (the suites of `manifest`, default the project's)."""
+    manifest = manifest if manifest is not None else dbt_manifest.load_manifest()
+    return open_in_background(all_suites(manifest), gx_project_root)
 
 
 def public_mart_names(manifest: Mapping[str, Any]) -> list[str]:
