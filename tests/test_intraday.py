@@ -318,7 +318,7 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         assert "marts/fct_account_health_daily:great_expectations" in checks, "the blocking mart checks"
         assert (
             "intermediate/int_product_activity_daily:"
-            "unique_combination_int_product_activity_daily_account_id__user_id__activity_date"
+            "primary_key_int_product_activity_daily_account_id__user_id__activity_date"
         ) in checks, "the windowed tests of the daily models the landing feeds"
         assert not any("base_product__tracks" in check for check in checks), "history scans: weekly"
         # After a failed intraday run, the next one rebuilds all the job holds.
