@@ -1,4 +1,5 @@
-"""The generic data test `primary_key` (macros/tests/generic_tests.sql) can fail.
+"""The generic data test `primary_key` (macros/tests/generic_tests.sql) can fail, and a
+subscription item without a product is set aside before the product grain.
 
 One test says a model's key is unique and never null (docs/decisions/0016), on a column or
 on a composite grain. The session build ran (and passed) it on every model. On a copy of
@@ -46,3 +47,45 @@ def test_primary_key_fails_on_a_duplicated_key_and_on_a_null_key_part(built_ware
         con.close()
 
     assert primary_key_results(path, tmp_path) == {model: ("fail", 2) for model in PLANTED}
+
+
+def test_a_subscription_item_without_a_product_is_set_aside(built_warehouse, tmp_path):
+    """A subscription item re-delivered without its product_id (not nullable in the raw
+    contract) is set aside as `missing_product_id`: no module without a product reaches the
+    product health grain, whose primary_key test would otherwise fail the build."""
+    from conftest import window_vars
+
+    path = built_warehouse.copy_to(tmp_path)
+    day = built_warehouse.end_date
+    con = duckdb.connect(str(path))
+    try:
+        (item,) = con.execute(
+            "select subscription_item_id from intermediate.int_subscription_items_enriched "
+            "where active_from_date <= ? and ? < active_to_date order by 1 limit 1",
+            [day, day],
+        ).fetchone()
+        con.execute(
+            "insert into billing.subscription_item select * replace "
+            "(null as product_id, _loaded_at + interval 1 second as _loaded_at) "
+            "from billing.subscription_item where cast(id as varchar) = ? order by _loaded_at desc limit 1",
+            [item],
+        )
+    finally:
+        con.close()
+
+    run_dbt(
+        ["build", "--select", "base_billing__subscription_items+", "--exclude", "tag:weekly",
+         "tag:history_scan", "--exclude-resource-type", "unit_test", "--vars", window_vars(day, day)],
+        path, tmp_path,
+    )  # fmt: skip
+    with duckdb.connect(str(path), read_only=True) as con:
+        reasons = con.execute(
+            "select reason from marts.dq_rejected_rows "
+            "where source_name = 'billing' and table_name = 'subscription_item' and record_id = ?",
+            [item],
+        ).fetchall()
+        modules_without_product = con.execute(
+            "select count(*) from intermediate.int_licensed_modules_daily where product_id is null"
+        ).fetchone()
+    assert reasons == [("missing_product_id",)]
+    assert modules_without_product == (0,)

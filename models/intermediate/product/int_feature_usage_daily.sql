@@ -1,5 +1,5 @@
 -- One row per account, product module, feature and day with at least one usable
--- product event on that feature: the incremental pre-aggregate behind feature_breadth
+-- product event on that feature of that module: the incremental pre-aggregate behind feature_breadth
 -- (same window rule as int_product_activity_daily).
 {{
     config(
@@ -33,7 +33,9 @@ features as (
 ),
 
 final as (
-    -- Events without a product id are attributed to the module that owns the feature.
+    -- Events without a product id are attributed to the module that owns the feature; an
+    -- event whose module is still unknown (a feature no seed row lists) counts for none,
+    -- as in int_product_module_activity_daily.
     select
         events.account_id,
         coalesce(events.product_id, features.product_id) as product_id,
@@ -43,6 +45,7 @@ final as (
     from events
     left join features
         on events.feature = features.feature
+    where coalesce(events.product_id, features.product_id) is not null
     group by
         events.account_id,
         coalesce(events.product_id, features.product_id),

@@ -31,6 +31,9 @@ checked as (
         false as is_deleted,
         case
             when subscription_item_id is null then 'null_key'
+            -- The module an item licenses (part of the product health grain; not nullable
+            -- in the raw contract).
+            when product_id is null then 'missing_product_id'
             when seats is null or seats <= 0 then 'nonpositive_amount'
             when unit_amount_minor is null or unit_amount_minor < 0 then 'nonpositive_amount'
             when billing_interval not in ('month', 'year') then 'unknown_interval'
