@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from customer_health.config import dbt_executable
+from customer_health.manifest import copy_project, prepare_copy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,7 +19,7 @@ def slowest_nodes(work: Path, since: float, top: int = 8) -> list[tuple[str, flo
     """The slowest dbt nodes of a phase: every run_results.json its dbt invocations wrote
     (dagster-dbt gives each invocation its own target directory under DBT_TARGET_PATH)."""
     timed: list[tuple[str, float]] = []
-    for path in (work / "target").rglob("run_results.json"):
+    for path in (work / "dbt_target").rglob("run_results.json"):
         if path.stat().st_mtime >= since:
             timed += [
                 (r["unique_id"].split(".")[-1], float(r["execution_time"]))
@@ -40,44 +38,18 @@ def floor_command(duckdb_path: Path) -> list[str]:
     return [sys.executable, "-c", script, str(duckdb_path), SCAN_FLOOR_SQL]
 
 
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml")
-PROJECT_DIRS = ("models", "macros", "seeds", "snapshots", "data-tests")
-
-
 def changed_project(target: Path, step: int) -> Path:
     """A copy of the dbt project whose first pillar weight is raised by 5 x step (a scoring
     change), with its manifest prepared."""
-    target.mkdir(parents=True)
-    for name in PROJECT_FILES:
-        shutil.copy(PROJECT_DIR / name, target / name)
-    for name in PROJECT_DIRS:
-        shutil.copytree(PROJECT_DIR / name, target / name)
+    copy_project(target)
     weights = target / "seeds" / "definitions" / "health_pillar_weights.csv"
     lines = weights.read_text().splitlines()
     header, first = lines[0].split(","), lines[1].split(",")
     column = header.index("weight")
     first[column] = str(float(first[column]) + 5 * step)
     weights.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
-    subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--target-path", str(target / "target")],
-        cwd=target,
-        env={
-            **os.environ,
-            "DBT_PROJECT_DIR": str(target),
-            "DBT_PROFILES_DIR": str(target),
-            "HEALTH_DBT_TARGET": "lint",
-        },
-        check=True,
-    )
+    prepare_copy(target)
     return target
-
-
-def project_env(project: Path) -> dict[str, str]:
-    return {
-        "HEALTH_DBT_PROJECT_DIR": str(project),
-        "HEALTH_DBT_MANIFEST": str(project / "target" / "manifest.json"),
-        "DBT_PROJECT_DIR": str(project),
-    }
 
 
 def job_command(job: str, start: dt.date | None = None, end: dt.date | None = None) -> list[str]:

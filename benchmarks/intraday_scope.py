@@ -35,17 +35,15 @@ import time
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))  # run as a script: the project's packages
+from customer_health.manifest import copy_project  # noqa: E402
+
 SPINE = Path("models/intermediate/accounts/int_account_days.sql")
 SCOPE_TABLE = "_experiment.changed_accounts"
 
 
 def _project_copy(destination: Path) -> Path:
-    project = destination / "project"
-    project.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml", "selectors.yml"):
-        shutil.copy(PROJECT_DIR / name, project / name)
-    for name in ("models", "macros", "seeds", "snapshots", "data-tests"):
-        shutil.copytree(PROJECT_DIR / name, project / name)
+    project = copy_project(destination / "project")
     spine = project / SPINE
     sql = spine.read_text()
     assert sql.rstrip().endswith("select * from final"), "int_account_days changed shape"

@@ -54,12 +54,12 @@ from benchmarks.commands import (  # noqa: E402
     floor_command,
     git_commit,
     job_command,
-    project_env,
     slowest_nodes,
 )
 from benchmarks.intraday_phase import run_intraday_phase  # noqa: E402
 from benchmarks.measure import Phase, PhaseFailed, Report, run_measured, to_markdown  # noqa: E402
 from customer_health import config  # noqa: E402
+from customer_health.manifest import project_env  # noqa: E402
 
 RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 
@@ -107,12 +107,7 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
     env = dict(os.environ)
     env.update(
         {
-            "HEALTH_DUCKDB_PATH": str(duckdb_path),
-            "HEALTH_SERVING_DIR": str(work / "serving"),
-            "DAGSTER_HOME": str(work / "dagster_home"),
-            "DBT_TARGET_PATH": str(work / "target"),
-            "HEALTH_ALERT_OUTBOX_PATH": str(work / "outbox.jsonl"),
-            "HEALTH_ALERT_DELIVERY_LOG": str(work / "deliveries.sqlite"),
+            **config.world_env(duckdb_path, work),
             # The project's clock: the morning after the last day of data.
             "HEALTH_NOW": f"{end + dt.timedelta(days=1)}T06:00:00",
             "DBT_PROFILES_DIR": str(PROJECT_DIR),

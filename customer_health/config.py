@@ -104,6 +104,21 @@ def serving_dir() -> Path:
     return project_path(env_text("HEALTH_SERVING_DIR", "serving"))
 
 
+def world_env(warehouse: Path, work: Path) -> dict[str, str]:
+    """The environment of a separate world (a benchmark, a definition comparison, a test):
+    its warehouse file, and under `work` its serving copy, Dagster home, dbt target
+    directory, alert outbox and delivery log, so that nothing of the default world is
+    touched."""
+    return {
+        "HEALTH_DUCKDB_PATH": str(warehouse),
+        "HEALTH_SERVING_DIR": str(work / "serving"),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "DBT_TARGET_PATH": str(work / "dbt_target"),
+        "HEALTH_ALERT_OUTBOX_PATH": str(work / "outbox.jsonl"),
+        "HEALTH_ALERT_DELIVERY_LOG": str(work / "deliveries.sqlite"),
+    }
+
+
 def dbt_project_dir() -> Path:
     """The dbt project (HEALTH_DBT_PROJECT_DIR, default: this repository)."""
     return project_path(env_text("HEALTH_DBT_PROJECT_DIR", str(PROJECT_DIR)))

@@ -11,6 +11,7 @@ file changed after it.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from customer_health import config
 
 DBT_SOURCE_DIRS = ("models", "macros", "seeds", "snapshots", "data-tests", "analyses")
+DBT_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml")
 PII_META = "contains_pii"
 
 
@@ -52,11 +54,54 @@ def files_newer_than(manifest_path: Path, project_dir: Path | None = None) -> li
     if not manifest_path.exists():
         return []
     prepared_at = manifest_path.stat().st_mtime
-    candidates = [project_dir / "dbt_project.yml", project_dir / "selectors.yml"]
+    candidates = [project_dir / name for name in DBT_PROJECT_FILES if name != "profiles.yml"]
     for folder in DBT_SOURCE_DIRS:
         if (project_dir / folder).is_dir():
             candidates.extend(path for path in (project_dir / folder).rglob("*") if path.is_file())
     return sorted(path for path in candidates if path.exists() and path.stat().st_mtime > prepared_at)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of this repository's dbt project (its files and source folders) in
+    `destination`, for a run of a changed definition or model: the benchmarks' scoring
+    change, the definition comparison tool, the tests that edit models or seeds."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in DBT_PROJECT_FILES:
+        shutil.copy(config.PROJECT_DIR / name, destination / name)
+    for name in DBT_SOURCE_DIRS:
+        if (config.PROJECT_DIR / name).is_dir():
+            shutil.copytree(config.PROJECT_DIR / name, destination / name, dirs_exist_ok=True)
+    return destination
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """The environment that points the code location at a copy of the dbt project and the
+    manifest `prepare_copy` wrote for it."""
+    return {
+        "HEALTH_DBT_PROJECT_DIR": str(project),
+        "HEALTH_DBT_MANIFEST": str(project / "target" / "manifest.json"),
+        "DBT_PROJECT_DIR": str(project),
+    }
+
+
+def prepare_copy(project: Path) -> Path:
+    """`dbt parse` of a project copy into its own target/ (the in-memory `lint` target);
+    the manifest's path."""
+    completed = subprocess.run(
+        [config.dbt_executable(), "parse", "--quiet", "--target-path", str(project / "target")],
+        cwd=project,
+        env=config.dbt_env(
+            HEALTH_DBT_TARGET="lint", DBT_PROJECT_DIR=str(project), DBT_PROFILES_DIR=str(project)
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"dbt parse failed in {project}:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
+        )
+    return project / "target" / "manifest.json"
 
 
 def prepare(path: Path | None = None, quiet: bool = True) -> Path:

@@ -54,6 +54,7 @@ def project_copy(project: Path) -> dict[str, str]:
 def _environment(
     warehouse: Path, work_dir: Path, now: dt.datetime | None = None, **overrides: str
 ) -> Iterator[dict[str, str]]:
+    from customer_health.config import world_env
     from customer_health.manifest import prepare
 
     dagster_home = work_dir / "dagster_home"
@@ -61,16 +62,12 @@ def _environment(
     if not (dagster_home / "dagster.yaml").exists():
         shutil.copyfile(PROJECT_DIR / "orchestration" / "dagster.yaml", dagster_home / "dagster.yaml")
     values = {
-        "HEALTH_DUCKDB_PATH": str(warehouse),
-        "HEALTH_SERVING_DIR": str(work_dir / "serving"),
+        # Its warehouse; its serving copy, Dagster home, dbt target directory (dagster-dbt
+        # writes one per invocation in it) and alert outbox under work_dir.
+        **world_env(warehouse, work_dir),
         "HEALTH_DBT_MANIFEST": str(prepare()),
         "HEALTH_DBT_TARGET": "dev",
-        "HEALTH_ALERT_OUTBOX_PATH": str(work_dir / "outbox.jsonl"),
-        "HEALTH_ALERT_DELIVERY_LOG": str(work_dir / "deliveries.sqlite"),
         "HEALTH_PARTITIONS_START": "2024-01-01",
-        "DAGSTER_HOME": str(dagster_home),
-        # dagster-dbt writes one target dir per dbt invocation under DBT_TARGET_PATH.
-        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
     }

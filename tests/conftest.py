@@ -196,14 +196,9 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 def copy_project(destination: Path) -> Path:
     """A throw-away copy of the dbt project, for tests that must edit models or seeds."""
-    project = destination / "project"
-    project.mkdir(parents=True)
-    for name in ("dbt_project.yml", "profiles.yml", "selectors.yml"):
-        shutil.copy(PROJECT_DIR / name, project / name)
-    for name in ("models", "macros", "seeds", "snapshots", "data-tests", "analyses"):
-        if (PROJECT_DIR / name).exists():
-            shutil.copytree(PROJECT_DIR / name, project / name)
-    return project
+    from customer_health.manifest import copy_project as copy_dbt_project
+
+    return copy_dbt_project(destination / "project")
 
 
 def run_dbt_in(

@@ -49,6 +49,9 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
         assert phase["wall_seconds"] > 0
         assert phase["peak_memory_mib"] > 0
         assert phase["cpu_seconds"] > 0
+    # The slowest dbt nodes come from the run_results.json of each phase's dbt invocations.
+    measured = [phase for phase in report["phases"] if phase["name"].startswith(("full build", "daily run"))]
+    assert measured and all(phase["slowest"] for phase in measured)
     rescore = next(name for name in names if name.startswith("5-day rescore"))
     assert set(report["ratios"]) == {f"{name} / scan floor" for name in names[1:-1]}
     assert report["ratios"][f"{rescore} / scan floor"] > 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-from conftest import run_dbt
+from conftest import run_dbt, window_vars
 
 # model -> its key columns (a column key, a composite grain)
 PLANTED = {
@@ -53,8 +53,6 @@ def test_a_subscription_item_without_a_product_is_set_aside(built_warehouse, tmp
     """A subscription item re-delivered without its product_id (not nullable in the raw
     contract) is set aside as `missing_product_id`: no module without a product reaches the
     product health grain, whose primary_key test would otherwise fail the build."""
-    from conftest import window_vars
-
     path = built_warehouse.copy_to(tmp_path)
     day = built_warehouse.end_date
     con = duckdb.connect(str(path))

@@ -10,10 +10,9 @@
 
 `run` copies the dbt project to the work dir twice (the proposed copy with the CSV files
 of --proposed-seeds over seeds/definitions/), copies the raw source schemas of --raw-from
-into two fresh DuckDB files, builds the back-test marts and everything upstream
-(`dbt build --full-refresh --select +rpt_health_backtest_summary
-+rpt_churn_model_evaluation`; data and unit tests only with --with-tests, they are CI's
-job) into each, and prints `compare`. `compare`
+(the dbt sources' schemas, from the manifest) into two fresh DuckDB files, builds each with
+the production pipeline (one run of the Dagster daily job over the window, with every data
+test and check; a broken definition stops it), and prints `compare`. `compare`
 reads rpt_health_backtest_summary and fct_health_backtest of both: AUC per horizon with a
 paired bootstrap interval of the difference (same outcomes, resampled together), and
 the churn / contraction / expansion rates per band. See docs/backtesting.md.
@@ -23,42 +22,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
-from customer_health.config import PROJECT_DIR, dbt_executable
+from customer_health import config
+from customer_health.manifest import copy_project, prepare_copy, project_env, raw_tables
+from orchestration.jobs import DAILY_JOB_NAME
 
-PROJECT_ITEMS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "models",
-    "macros",
-    "seeds",
-    "snapshots",
-    "data-tests",
-    "analyses",
-)
-RAW_SCHEMAS = ("crm", "billing", "product", "support", "survey", "_demo")
-BACKTEST_SELECTION = ["+rpt_health_backtest_summary", "+rpt_churn_model_evaluation"]
+GROUND_TRUTH_SCHEMA = "_demo"  # what the demo generator planted, when the raw data is generated
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 0
 
 
-def copy_project(destination: Path, proposed_seeds: Path | None) -> Path:
+def definition_project(destination: Path, proposed_seeds: Path | None) -> Path:
     """A copy of the dbt project; with proposed_seeds, its definition CSVs replaced."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for name in PROJECT_ITEMS:
-        source = PROJECT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name, dirs_exist_ok=True)
-        elif source.exists():
-            shutil.copy(source, destination / name)
+    copy_project(destination)
     if proposed_seeds is not None:
         definitions = destination / "seeds" / "definitions"
         known = {p.name for p in definitions.glob("*.csv")}
@@ -73,8 +57,9 @@ def copy_project(destination: Path, proposed_seeds: Path | None) -> Path:
     return destination
 
 
-def copy_raw(source: Path, target: Path, schemas: tuple[str, ...] = RAW_SCHEMAS) -> None:
-    """The raw source schemas of `source` into a fresh DuckDB file."""
+def copy_raw(source: Path, target: Path) -> None:
+    """The raw source schemas of `source` (those of the dbt sources) into a fresh DuckDB file."""
+    schemas = {table.schema for table in raw_tables()} | {GROUND_TRUTH_SCHEMA}
     if target.exists():
         target.unlink()
     con = duckdb.connect(str(target))
@@ -94,38 +79,41 @@ def copy_raw(source: Path, target: Path, schemas: tuple[str, ...] = RAW_SCHEMAS)
         con.close()
 
 
-def build(
-    project: Path, warehouse: Path, start: dt.date, end: dt.date, extra: list[str], with_tests: bool
-) -> None:
-    """Seeds, snapshots and models upstream of the back-test marts (and, with_tests, the
-    data and unit tests whose parents are all among them)."""
-    dbt = dbt_executable()
-    env = dict(os.environ)
+def build(project: Path, raw_from: Path, work: Path, start: dt.date, end: dt.date) -> Path:
+    """A warehouse built in `work` by the production pipeline on the definitions of
+    `project`: the raw source schemas of raw_from in a fresh DuckDB file, then one run of
+    the daily job over start..end (`python -m orchestration.run`, the code location itself:
+    raw checks, dbt build with every data test, the blocking mart checks, the publication,
+    alert delivery). The run has its own Dagster home, serving copy and alert outbox; the
+    webhook is left out, so a comparison alerts nobody."""
+    warehouse = work / "warehouse.duckdb"
+    copy_raw(raw_from, warehouse)
+    prepare_copy(project)
+    env = {key: value for key, value in os.environ.items() if key != "HEALTH_ALERT_WEBHOOK_URL"}
     env.update(
         {
-            "HEALTH_DUCKDB_PATH": str(warehouse),
+            **project_env(project),
             "DBT_PROFILES_DIR": str(project),
-            "DBT_PROJECT_DIR": str(project),
             "HEALTH_DBT_TARGET": "dev",
+            **config.world_env(warehouse, work),
         }
     )
-    window = json.dumps({"health_start_date": start.isoformat(), "health_end_date": end.isoformat()})
     command = [
-        dbt,
-        "build",
-        "--full-refresh",
-        "--select",
-        *BACKTEST_SELECTION,
-        "--indirect-selection",
-        "cautious",
-        *([] if with_tests else ["--exclude", "resource_type:test", "resource_type:unit_test"]),
-        "--vars",
-        window,
-        *extra,
+        sys.executable,
+        "-m",
+        "orchestration.run",
+        DAILY_JOB_NAME,
+        "--start",
+        str(start),
+        "--end",
+        str(end),
     ]
-    print("$ " + " ".join(command) + f"   (in {project})", flush=True)
-    if subprocess.run(command, cwd=project, env=env, check=False).returncode != 0:
-        raise SystemExit(f"dbt build failed in {project}")
+    print("$ " + " ".join(command) + f"   (definitions of {project})", flush=True)
+    if subprocess.run(command, cwd=config.PROJECT_DIR, env=env, check=False).returncode != 0:
+        raise SystemExit(
+            f"the pipeline failed on the definitions of {project} (its runs: {work / 'dagster_home'})"
+        )
+    return warehouse
 
 
 def _auc(labels: np.ndarray, risk: np.ndarray) -> float:
@@ -271,13 +259,6 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--start-date", type=dt.date.fromisoformat, required=True)
     run.add_argument("--end-date", type=dt.date.fromisoformat, required=True)
     run.add_argument("--work-dir", type=Path, required=True)
-    run.add_argument(
-        "--dbt-arg",
-        action="append",
-        default=[],
-        help="extra dbt argument, repeatable (--dbt-arg=--exclude --dbt-arg=path:x)",
-    )
-    run.add_argument("--with-tests", action="store_true", help="run the data and unit tests too")
     cmp = sub.add_parser("compare", help="compare two warehouses that hold the back-test marts")
     cmp.add_argument("baseline", type=Path)
     cmp.add_argument("proposed", type=Path)
@@ -288,11 +269,10 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("--start-date is after --end-date")
         warehouses = {}
         for name, seeds in (("baseline", None), ("proposed", args.proposed_seeds)):
-            project = copy_project(args.work_dir / name / "project", seeds)
-            warehouse = args.work_dir / name / "warehouse.duckdb"
-            copy_raw(args.raw_from, warehouse)
-            build(project, warehouse, args.start_date, args.end_date, args.dbt_arg, args.with_tests)
-            warehouses[name] = warehouse
+            project = definition_project(args.work_dir / name / "project", seeds)
+            warehouses[name] = build(
+                project, args.raw_from, args.work_dir / name, args.start_date, args.end_date
+            )
         print(compare(warehouses["baseline"], warehouses["proposed"]))
     else:
         print(compare(args.baseline, args.proposed))
