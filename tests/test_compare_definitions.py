@@ -57,6 +57,7 @@ def test_a_proposed_definition_is_built_by_the_pipeline_and_compared(
     work = tmp_path / "work" / "proposed"
     warehouse = build(project, built_warehouse.path, work, start, end)
 
+    assert (work / "pipeline.log").read_text().splitlines()[-1].startswith("health_daily_job: success (run ")
     assert webhook_server.attempts == 0
     assert (work / "outbox.jsonl").exists() and (work / "dagster_home" / "dagster.yaml").exists()
     current_versions, current = _version_and_scores(built_warehouse.path, start, end)

@@ -85,7 +85,9 @@ def build(project: Path, raw_from: Path, work: Path, start: dt.date, end: dt.dat
     the daily job over start..end (`python -m orchestration.run`, the code location itself:
     raw checks, dbt build with every data test, the blocking mart checks, the publication,
     alert delivery). The run has its own Dagster home, serving copy and alert outbox; the
-    webhook is left out, so a comparison alerts nobody."""
+    webhook is left out, so a comparison alerts nobody. What the run says goes to
+    `work`/pipeline.log; its last line (the run's status) is printed."""
+    work.mkdir(parents=True, exist_ok=True)
     warehouse = work / "warehouse.duckdb"
     copy_raw(raw_from, warehouse)
     prepare_copy(project)
@@ -98,21 +100,24 @@ def build(project: Path, raw_from: Path, work: Path, start: dt.date, end: dt.dat
             **config.world_env(warehouse, work),
         }
     )
-    command = [
-        sys.executable,
-        "-m",
-        "orchestration.run",
-        DAILY_JOB_NAME,
-        "--start",
-        str(start),
-        "--end",
-        str(end),
-    ]
-    print("$ " + " ".join(command) + f"   (definitions of {project})", flush=True)
-    if subprocess.run(command, cwd=config.PROJECT_DIR, env=env, check=False).returncode != 0:
-        raise SystemExit(
-            f"the pipeline failed on the definitions of {project} (its runs: {work / 'dagster_home'})"
+    window = ["--start", start.isoformat(), "--end", end.isoformat()]
+    command = [sys.executable, "-m", "orchestration.run", DAILY_JOB_NAME, *window]
+    log = work / "pipeline.log"
+    print(
+        f"python -m orchestration.run {DAILY_JOB_NAME} {' '.join(window)}: {project} (log: {log})", flush=True
+    )
+    with log.open("w") as output:
+        completed = subprocess.run(
+            command, cwd=config.PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, check=False
         )
+    said = log.read_text().splitlines()
+    if completed.returncode != 0:
+        raise SystemExit(
+            "\n".join(
+                [f"the pipeline failed on the definitions of {project}; the end of {log}:", *said[-25:]]
+            )
+        )
+    print(said[-1] if said else "", flush=True)
     return warehouse
 
 
@@ -228,6 +233,12 @@ def compare(baseline: Path, proposed: Path) -> str:
     base_versions = sorted({r[0] for r in base_rows.values()})
     prop_versions = sorted({r[0] for r in prop_rows.values()})
     lines.insert(2, f"definition versions: baseline {base_versions}, proposed {prop_versions}")
+    if not base_rows or not prop_rows:
+        lines.insert(
+            3,
+            "no back-test rows in one of them: no outcome has a score N days before it in the "
+            "window; start it at least the shortest horizon (var backtest_horizon_days) before them",
+        )
     lines.append(
         f"{'N days':>6}  {'band':<17}  {'baseline n / churn / contr / exp':<36}  "
         "proposed n / churn / contr / exp"
