@@ -110,6 +110,35 @@ def test_a_publication_records_what_it_holds(built_warehouse, tmp_path, capsys):
     assert capsys.readouterr().out.strip() == str(target)
 
 
+def test_the_publication_carries_every_mart_description_as_comments(built_warehouse, tmp_path):
+    """BI tools read the descriptions of the public marts from the serving copy: every mart's
+    dbt description is its table comment there, and every documented column's its column
+    comment (persist_docs on the marts, copied by the publication; decision 0018)."""
+    from customer_health.manifest import load_manifest
+
+    serving.publish(built_warehouse.path, tmp_path / "serving")
+    models = {
+        node["name"]: node
+        for node in load_manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
+    con = serving.connect(tmp_path / "serving")
+    try:
+        tables = dict(con.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = 'marts'").fetchall())  # fmt: skip
+        columns = {(t, c): comment for t, c, comment in con.execute(
+            "select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'").fetchall()}  # fmt: skip
+    finally:
+        con.close()
+    assert tables and set(tables) <= set(models)
+    for table, comment in tables.items():
+        assert comment == models[table]["description"], table
+        documented = {name: column["description"] for name, column in models[table]["columns"].items()}
+        published = {c: text for (t, c), text in columns.items() if t == table}
+        assert documented and set(documented) == set(published), table
+        assert published == documented, table
+
+
 def test_refused_or_failed_publications_leave_the_current_one(built_warehouse, tmp_path, monkeypatch):
     serving_dir = tmp_path / "serving"
     first = serving.publish(built_warehouse.path, serving_dir)
