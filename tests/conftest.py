@@ -1,7 +1,7 @@
 """Shared fixtures: one small generated warehouse, built once per test session.
 
 The build is the production pipeline: the Dagster daily job over the window as one run
-(raw checks, dbt build with every data and unit test, the blocking Great Expectations mart
+(raw checks, dbt build with every data test, the blocking Great Expectations mart
 checks, the serving publication, alert delivery), then the weekly job. With pytest-xdist it
 happens once for all workers (a file lock guards it), and tests that write copy the DuckDB
 file first, so every test sees the same clean build.
@@ -84,7 +84,8 @@ def run_dbt(
     **env_overrides: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`,
-    on the tests' clock (HEALTH_NOW = BUILD_NOW unless the test sets its own).
+    on the tests' clock (HEALTH_NOW = BUILD_NOW unless the test sets its own). A `build`
+    leaves the unit tests out unless it names resource types itself.
 
     `--vars` of the window only travel as the pipeline passes them, in the environment
     (`cli_vars=True` keeps them on the command line, for tests of that path). Then, and
@@ -92,6 +93,10 @@ def run_dbt(
     of this test process (tests/_parse_state.py)."""
     target = work_dir / "target"
     args, run_vars = ([*args], {}) if cli_vars else _run_vars_to_environment(args)
+    if args[0] == "build" and not {"--resource-type", "--exclude-resource-type"} & set(args):
+        # As the pipeline builds: unit tests check the SQL, not the data, and run once, on
+        # their own (test_dbt_unit_tests.py).
+        args += ["--exclude-resource-type", "unit_test"]
     if not {"--target", "-t"} & set(args):
         args += ["--target", "dev"]  # as dagster-dbt passes it: part of the parse state's check
     with _parse_state.dbt_path(duckdb_path, shareable="--vars" not in args) as (path, shared):

@@ -94,8 +94,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 @pytest.fixture(scope="module")
 def dirty(tmp_path_factory) -> Path:
-    """The book of business with every kind of bad row, built with `dbt build` (models,
-    data tests and unit tests: the build must succeed despite the dirt)."""
+    """The book of business with every kind of bad row, built with `dbt build` (models and
+    every data test: the build must succeed despite the dirt)."""
     base = tmp_path_factory.mktemp("bad_input")
     path = base / "health.duckdb"
     generate(path, **BAD)

@@ -2,7 +2,7 @@
 
 One dataset with a year of scored history is generated and built with the real dbt CLI
 once for this module (the outcome, back-test, churn-model and expansion marts and all
-their upstream models, with their data tests and dbt unit tests); the checks read it.
+their upstream models, with their data tests); the checks read it.
 The planted ground truth (_demo.account_truth) is used only to validate.
 
 Point in time: a copy whose raw tables tell another story about every day after the churn
@@ -58,7 +58,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("outcomes")
     path = work / "health.duckdb"
     generate(path, accounts=ACCOUNTS, days=DAYS, seed=SEED, bad_rows_rate=0.01)
-    # This module's marts and everything upstream of them, with their data and unit tests.
+    # This module's marts and everything upstream of them, with their data tests.
     selection = [f"+path:models/marts/{folder}" for folder in ("outcomes", "predictive", "expansion")]
     # Cautious: only the tests whose every parent is built (not those reaching into other marts).
     run_dbt(
