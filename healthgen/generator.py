@@ -178,6 +178,8 @@ def generate(
         # The same buffer-pool limit as the warehouse profile: DuckDB's default (80 % of
         # RAM) held 15 GB while writing 100,000 accounts' events; with a limit it spills.
         con.execute(f"SET memory_limit = '{os.environ.get('HEALTH_DUCKDB_MEMORY_LIMIT', '8GB')}'")
+        if os.environ.get("HEALTH_DUCKDB_TEMP_DIRECTORY"):  # and where it spills (profiles.yml)
+            con.execute("SET temp_directory = ?", [os.environ["HEALTH_DUCKDB_TEMP_DIRECTORY"]])
         con.execute("SET preserve_insertion_order = false")
         con.execute("SET enable_progress_bar = false")
         for schema in RAW_SCHEMAS:
