@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,7 @@ def run_dbt(
     work_dir: Path,
     check: bool = True,
     cli_vars: bool = False,
+    while_running: Callable[[subprocess.Popen], None] | None = None,
     **env_overrides: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`,
@@ -90,7 +91,8 @@ def run_dbt(
     `--vars` of the window only travel as the pipeline passes them, in the environment
     (`cli_vars=True` keeps them on the command line, for tests of that path). Then, and
     without other `--vars`, the invocation shares dbt's parse state with the other worlds
-    of this test process (tests/_parse_state.py)."""
+    of this test process (tests/_parse_state.py). `while_running` is called with the dbt
+    process once it has started, before its output is read."""
     target = work_dir / "target"
     args, run_vars = ([*args], {}) if cli_vars else _run_vars_to_environment(args)
     if args[0] == "build" and not {"--resource-type", "--exclude-resource-type"} & set(args):
@@ -114,9 +116,13 @@ def run_dbt(
         command = [dbt_bin(), *args, "--target-path", str(target), "--log-path", str(work_dir / "logs")]
         if shared:
             _parse_state.seed(target, PROJECT_DIR)
-        completed = subprocess.run(
-            command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=False
-        )
+        with subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process:
+            if while_running is not None:
+                while_running(process)
+            stdout, stderr = process.communicate()
+        completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if shared and completed.returncode == 0:
             _parse_state.keep(target, PROJECT_DIR)
     if check and completed.returncode != 0:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -191,9 +192,29 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
             built_warehouse.start_date - dt.timedelta(days=1),
         )
         select = ["--select", "+fct_account_health_daily", "+fct_indicator_scores_daily"]
-        before_build = len(read_log(log))
-        run_dbt(["run", *select, "--vars", window_vars(*earlier)], path, tmp_path)
-        during_build = len(read_log(log)) - before_build
+        during_build: list[int] = []
+
+        def read_while_dbt_writes(process: subprocess.Popen) -> None:
+            """Once dbt writes the warehouse (its write-ahead log exists), stop it until the
+            reader has read three more times: reads during a build, whatever the load."""
+            wal = path.with_name(path.name + ".wal")
+            wait_for(lambda: wal.exists() or process.poll() is not None)
+            assert process.poll() is None, "dbt ended before it was seen writing the warehouse"
+            process.send_signal(signal.SIGSTOP)
+            try:
+                before = len(read_log(log))
+                wait_for(lambda: len(read_log(log)) >= before + 3)
+                during_build.append(len(read_log(log)) - before)
+            finally:
+                process.send_signal(signal.SIGCONT)
+
+        assert not path.with_name(path.name + ".wal").exists()
+        run_dbt(
+            ["run", *select, "--vars", window_vars(*earlier)],
+            path,
+            tmp_path,
+            while_running=read_while_dbt_writes,
+        )
         second = serving.publish(path, serving_dir)
         wait_for(lambda: sum(r.get("id") == second.name.removeprefix("health-").removesuffix(".duckdb")
                              for r in read_log(log)) >= 3)  # fmt: skip
@@ -204,7 +225,7 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
     assert reader.returncode == 0
     errors = [r["error"] for r in records if "error" in r]
     assert not errors, errors[:5]
-    assert during_build >= 1, "the reader did not read while the build wrote the warehouse"
+    assert during_build, "the build was not paused while it wrote the warehouse"
     assert all(r["consistent"] for r in records), [r for r in records if not r["consistent"]][:5]
     ids = [r["id"] for r in records]
     first_id = first.name.removeprefix("health-").removesuffix(".duckdb")
