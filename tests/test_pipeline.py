@@ -250,6 +250,12 @@ def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
             }
     weekly, daily = evaluated["health_weekly_job"], evaluated["health_daily_job"]
     assert {(key.asset_key, key.name) for key in history} <= weekly
+    # The weekly run validates its marts with Great Expectations after its dbt step, as
+    # every job does: its dbt op opens the GX project ahead too (orchestration/dbt/assets.py).
+    assert {
+        (AssetKey(["marts", mart]), "great_expectations")
+        for mart in ("fct_churn_risk", "rpt_churn_model_evaluation")
+    } <= weekly
     assert not {(key.asset_key, key.name) for key in history} & daily
     manifest = load_manifest(prepare())
     nodes = manifest["nodes"]

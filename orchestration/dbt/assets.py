@@ -44,7 +44,7 @@ from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
-from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, WEEKLY_JOB_NAME
+from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
 PIPELINE_SELECTOR = "health_pipeline"
@@ -192,17 +192,18 @@ def _run(
         )
     values = run_vars(context, warehouse, manifest)
     context.log.info(f"{RUN_VARS_ENV}={json.dumps(values)}")
-    # The Great Expectations checks after this step (every job's but the weekly one) find
-    # the GX project open: it opens while this process waits on dbt (decision 0017).
-    opening = open_ahead(manifest) if context.run.job_name != WEEKLY_JOB_NAME else None
+    # The Great Expectations checks after this step find the GX project open: it opens while
+    # this process waits on dbt (decision 0017). Every job validates after its dbt step: the
+    # weekly one its two weekly marts (the mart checks of fct_churn_risk and
+    # rpt_churn_model_evaluation).
+    opening = open_ahead(manifest)
     try:
         with run_vars_in_environment(values):
             invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
         _keep_partial_parse(invocation.target_path, project)
     finally:
-        if opening is not None:
-            opening.join()
+        opening.join()
         prune_invocations(target_base(project.project_dir), keep)
 
 

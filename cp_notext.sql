@@ -1,0 +1,2 @@
+select account_id, as_of_date, part_kind, part_key, points from (
+)

@@ -1,0 +1,2 @@
+select account_id, product_id, as_of_date, health_score from (
+)
