@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from reference.products import product_health, product_rollup, usable_parents
+from reference.products import module_usage, product_health, product_rollup, usable_parents
 from reference.staging import load
 
 SCORE_CHANGE_DAYS = 30
@@ -85,6 +85,7 @@ def warehouse(built_warehouse):
             "from marts.fct_hierarchy_product_health_daily"
         ),
         "truth": frame("select * from _demo.product_truth"),
+        "module_usage": frame("select * from intermediate.int_account_module_usage"),
     }
     con.close()
     return result
@@ -108,6 +109,37 @@ def test_module_usage_matches_the_reference(warehouse, reference):
         assert wrong.empty, f"{column}: {len(wrong)} rows differ\n{wrong.head(10).to_string()}"
     arr = np.isclose(merged["arr_reference"], merged["arr_sql"], rtol=1e-9, atol=1e-6)
     assert arr.all(), merged[~arr].head(10).to_string()
+
+
+def test_the_expansion_evidence_matches_the_reference_and_counts_users_as_product_health(warehouse):
+    """int_account_module_usage (read from the daily pre-aggregates) against the Python
+    reference from the raw tables, on the run's end day; its users of a licensed module are
+    the product health measures of that day."""
+    sql = warehouse["module_usage"]
+    assert set(sql["as_of_date"]) == {warehouse["last_day"]}
+    keys = ["account_id", "product_id"]
+    expected = module_usage(warehouse["staged"], warehouse["last_day"])
+    merged = expected.merge(sql, on=keys, how="outer", suffixes=("_reference", "_sql"), indicator=True)
+    one_sided = merged[merged["_merge"] != "both"]
+    assert one_sided.empty, one_sided.head(10).to_string()
+    columns = [column for column in expected.columns if column not in keys]
+    wrong = [
+        (row.account_id, row.product_id, column)
+        for row in merged.itertuples(index=False)
+        for column in columns
+        if not close(getattr(row, f"{column}_reference"), getattr(row, f"{column}_sql"))
+    ]
+    assert not wrong, f"{len(wrong)} differences, e.g. {wrong[:10]}"
+    # The data holds both kinds of evidence: licensed modules, and modules used unlicensed.
+    assert merged["is_licensed_sql"].any() and not merged["is_licensed_sql"].all()
+    assert (merged["active_users_30d_sql"] > 0).any() and merged["features_touched_sql"].notna().any()
+
+    usage = warehouse["usage"]
+    last_day = usage[usage["as_of_date"] == warehouse["last_day"]]
+    both = last_day.merge(sql[sql["is_licensed"]], on=keys, suffixes=("_health", "_evidence"))
+    assert len(both) == len(last_day) > 0
+    for column in ("licensed_seats", "active_users_30d", "licensed_active_users_30d"):
+        assert (both[f"{column}_health"] == both[f"{column}_evidence"]).all(), column
 
 
 def test_every_module_score_and_band_matches_the_reference(warehouse, reference):

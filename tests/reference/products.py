@@ -200,3 +200,63 @@ def product_rollup(health: pd.DataFrame, parents: dict[str, str | None], days: l
                 item["health_band"] = node_band(item, rules)
                 expected[(node, product_id, day, method)] = item
     return expected
+
+
+def module_usage(staged: Staged, day: dt.date) -> pd.DataFrame:
+    """The expansion evidence (int_account_module_usage) on `day`: one row per account and
+    module licensed on the day or with events on its features in the 90 days up to it.
+    Users are counted as product health counts them (product_measures): distinct users with
+    an event on the module in the last 30 days, and those holding a paid seat at the end of
+    the day; features and events from the events on a feature of the module in 90 days."""
+    d = _ordinal(day)
+    active = item_days(staged, day, day)
+    licenses = active.groupby(["account_id", "product_id"])["quantity"].sum().rename("licensed_seats")
+
+    users = staged.users.set_index("id")
+    seat_end = _day(users["deactivated_at"]).fillna(np.inf)
+    licensed = users["is_licensed"].fillna(False).astype(bool)
+    features = read_seed("definitions", "product_features")
+    owner = {row["feature"]: row["product_id"] for row in features}
+    feature_count = pd.Series([row["product_id"] for row in features]).value_counts()
+    events = staged.tracks[["user_id", "timestamp", "feature", "product_id"]].copy()
+    events["account_id"] = events["user_id"].map(users["account_id"])
+    events["day"] = _day(events["timestamp"])
+    events["module"] = events["product_id"].fillna(events["feature"].map(owner))
+    events = events[events["account_id"].notna() & events["module"].notna() & (events["day"] <= d)]
+
+    last_30 = events[events["day"] > d - 30]
+    holds_seat = last_30["user_id"].map(licensed) & (d < last_30["user_id"].map(seat_end))
+    users_30d = last_30.groupby(["account_id", "module"])["user_id"].nunique().rename("active_users_30d")
+    licensed_30d = (
+        last_30[holds_seat]
+        .groupby(["account_id", "module"])["user_id"]
+        .nunique()
+        .rename("licensed_active_users_30d")
+    )
+    on_features = events[(events["day"] > d - 90) & events["feature"].notna()]
+    per_feature = on_features.groupby(["account_id", "module", "feature"]).size()
+    usage_90d = per_feature.groupby(["account_id", "module"]).agg(
+        features_touched_90d="size", events_90d="sum"
+    )
+    usage_90d["features_touched"] = (
+        per_feature.reset_index()
+        .groupby(["account_id", "module"])["feature"]
+        .agg(lambda names: ", ".join(sorted(names)))
+    )
+
+    modules = sorted(set(licenses.index) | set(usage_90d.index))
+    out = pd.DataFrame(modules, columns=["account_id", "product_id"])
+    index = pd.MultiIndex.from_frame(out)
+    out["is_licensed"] = index.isin(licenses.index)
+    out["licensed_seats"] = licenses.reindex(index).fillna(0).astype(int).to_numpy()
+    out["active_users_30d"] = users_30d.reindex(index).fillna(0).astype(int).to_numpy()
+    out["licensed_active_users_30d"] = licensed_30d.reindex(index).fillna(0).astype(int).to_numpy()
+    seats = out["licensed_seats"].where(out["licensed_seats"] > 0)
+    out["seat_utilization"] = out["licensed_active_users_30d"] / seats
+    out["features_touched_90d"] = (
+        usage_90d["features_touched_90d"].reindex(index).fillna(0).astype(int).to_numpy()
+    )
+    out["module_feature_count"] = out["product_id"].map(feature_count).fillna(0).astype(int)
+    out["events_90d"] = usage_90d["events_90d"].reindex(index).fillna(0).astype(int).to_numpy()
+    out["features_touched"] = usage_90d["features_touched"].reindex(index).to_numpy()
+    return out

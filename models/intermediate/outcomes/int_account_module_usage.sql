@@ -1,9 +1,16 @@
 -- One row per account and product module that the account licenses on the run's end day
 -- (var health_end_date) or used in the 90 days up to it: licensed seats, distinct users
--- (all and licensed) with an event on the module's features in the last 30 days, and the
--- features touched and events in the last 90 days. The usage evidence behind
--- fct_expansion_candidates. Events without a product id count for the module owning
--- their feature (seed product_features); session events (no feature) count for none.
+-- (all and licensed) active on the module in the last 30 days, and the features touched and
+-- events in the last 90 days. The usage evidence behind fct_expansion_candidates.
+-- Read from the daily pre-aggregates of product events, not from the events: a module's
+-- users are counted as product health counts them (int_product_usage_daily, the same macro
+-- trailing_window_counts over int_product_module_activity_daily: events on the module,
+-- those without a product id attributed by their feature; licensed users still holding
+-- their seat at the end of the day), and its features from int_feature_usage_daily. Like
+-- every usage measure, a day's activity is what its own run aggregated: late events count
+-- once a recalculation covers their day (docs/decisions/0012). The pre-aggregates reach 90
+-- days back from the first day of a first build (activity_span_start_day) and keep their
+-- history afterwards.
 with
 
 items as (
@@ -20,27 +27,45 @@ features as (
     from {{ ref('product_features') }}
 ),
 
-users as (
+seat_holders as (
     select
         user_id,
-        is_licensed
+        cast(deactivated_at as date) as seat_end_date
     from {{ ref('int_product_users_linked') }}
 ),
 
-events as (
+end_day as (
+    {{ day_spine(health_window()['end'], health_window()['end']) }}
+),
+
+-- The days trailing_window_counts reads: the 30 counted and the 30 before them.
+module_activity as (
     select
-        tracks.account_id,
-        tracks.user_id,
-        tracks.feature,
-        tracks.occurred_date,
-        coalesce(tracks.product_id, features.product_id) as product_id
-    from {{ ref('int_product_events_linked') }} as tracks
-    left join features
-        on tracks.feature = features.feature
-    where tracks.feature is not null
-        and tracks.account_id is not null
-        and tracks.occurred_date > {{ dbt.dateadd('day', -90, health_window_end()) }}
-        and tracks.occurred_date <= {{ health_window_end() }}
+        module_activity.account_id,
+        module_activity.product_id,
+        module_activity.user_id,
+        module_activity.activity_date,
+        module_activity.is_licensed,
+        seat_holders.seat_end_date
+    from {{ ref('int_product_module_activity_daily') }} as module_activity
+    left join seat_holders
+        on module_activity.user_id = seat_holders.user_id
+    where module_activity.account_id is not null
+        and module_activity.activity_date > {{ dbt.dateadd('day', -60, health_window_end()) }}
+        and module_activity.activity_date <= {{ health_window_end() }}
+),
+
+feature_events as (
+    select
+        account_id,
+        product_id,
+        feature,
+        sum(event_count) as event_count
+    from {{ ref('int_feature_usage_daily') }}
+    where account_id is not null
+        and activity_date > {{ dbt.dateadd('day', -90, health_window_end()) }}
+        and activity_date <= {{ health_window_end() }}
+    group by account_id, product_id, feature
 ),
 
 licenses as (
@@ -54,26 +79,13 @@ licenses as (
 
 usage_30d as (
     select
-        events.account_id,
-        events.product_id,
-        count(distinct events.user_id) as active_users_30d,
-        count(distinct case when users.is_licensed then events.user_id end) as licensed_active_users_30d
-    from events
-    left join users
-        on events.user_id = users.user_id
-    where events.occurred_date > {{ dbt.dateadd('day', -30, health_window_end()) }}
-    group by events.account_id, events.product_id
-),
-
-feature_events as (
-    select
         account_id,
         product_id,
-        feature,
-        count(*) as event_count
-    from events
-    where product_id is not null
-    group by account_id, product_id, feature
+        members as active_users_30d,
+        flagged_members as licensed_active_users_30d
+    from (
+        {{ trailing_window_counts('module_activity', ['account_id', 'product_id'], 'user_id', 'activity_date', 30, 'end_day', 'is_licensed', 'seat_end_date') | indent(8) }}
+    ) as user_counts
 ),
 
 usage_90d as (
