@@ -3,10 +3,10 @@
 -- (all and licensed) active on the module in the last 30 days, and the features touched and
 -- events in the last 90 days. The usage evidence behind fct_expansion_candidates.
 -- Read from the daily pre-aggregates of product events, not from the events: a module's
--- users are counted as product health counts them (int_product_usage_daily, the same macro
--- trailing_window_counts over int_product_module_activity_daily: events on the module,
--- those without a product id attributed by their feature; licensed users still holding
--- their seat at the end of the day), and its features from int_feature_usage_daily. Like
+-- users are counted as product health counts them (int_product_usage_daily: users with an
+-- event on the module in int_product_module_activity_daily, events without a product id
+-- attributed by their feature; licensed users still holding their seat at the end of the
+-- day), and its features from int_feature_usage_daily. Like
 -- every usage measure, a day's activity is what its own run aggregated: late events count
 -- once a recalculation covers their day (docs/decisions/0012). The pre-aggregates reach 90
 -- days back from the first day of a first build (activity_span_start_day) and keep their
@@ -34,11 +34,6 @@ seat_holders as (
     from {{ ref('int_product_users_linked') }}
 ),
 
-end_day as (
-    {{ day_spine(health_window()['end'], health_window()['end']) }}
-),
-
--- The days trailing_window_counts reads: the 30 counted and the 30 before them.
 module_activity as (
     select
         module_activity.account_id,
@@ -51,7 +46,7 @@ module_activity as (
     left join seat_holders
         on module_activity.user_id = seat_holders.user_id
     where module_activity.account_id is not null
-        and module_activity.activity_date > {{ dbt.dateadd('day', -60, health_window_end()) }}
+        and module_activity.activity_date > {{ dbt.dateadd('day', -30, health_window_end()) }}
         and module_activity.activity_date <= {{ health_window_end() }}
 ),
 
@@ -77,15 +72,19 @@ licenses as (
     group by account_id, product_id
 ),
 
+-- A user holding a paid seat counts as licensed until the seat is freed (seat_end_date),
+-- as in int_product_usage_daily (macro trailing_window_counts).
 usage_30d as (
     select
         account_id,
         product_id,
-        members as active_users_30d,
-        flagged_members as licensed_active_users_30d
-    from (
-        {{ trailing_window_counts('module_activity', ['account_id', 'product_id'], 'user_id', 'activity_date', 30, 'end_day', 'is_licensed', 'seat_end_date') | indent(8) }}
-    ) as user_counts
+        count(distinct user_id) as active_users_30d,
+        count(distinct case
+            when is_licensed and (seat_end_date is null or seat_end_date > {{ health_window_end() }})
+                then user_id
+        end) as licensed_active_users_30d
+    from module_activity
+    group by account_id, product_id
 ),
 
 usage_90d as (
