@@ -40,26 +40,11 @@ account_usage as (
 ),
 
 -- A licensed user holds a seat until the day of deactivation (seat_end_date).
-seat_holders as (
-    select
-        user_id,
-        cast(deactivated_at as date) as seat_end_date
-    from {{ ref('int_product_users_linked') }}
-),
-
 activity as (
-    select
-        module_activity.account_id,
-        module_activity.product_id,
-        module_activity.user_id,
-        module_activity.activity_date,
-        module_activity.is_licensed,
-        seat_holders.seat_end_date
-    from {{ ref('int_product_module_activity_daily') }} as module_activity
-    left join seat_holders
-        on module_activity.user_id = seat_holders.user_id
-    where module_activity.activity_date >= {{ date_literal(activity_span_start_day()) }}
-        and module_activity.activity_date < {{ health_window_end_exclusive() }}
+    {{ module_activity_with_seat_end(
+        'module_activity.activity_date >= ' ~ date_literal(activity_span_start_day())
+        ~ ' and module_activity.activity_date < ' ~ health_window_end_exclusive()
+    ) | indent(4) }}
 ),
 
 -- The modules licensed on the day, with their seats, ARR and key features, and the

@@ -27,27 +27,12 @@ features as (
     from {{ ref('product_features') }}
 ),
 
-seat_holders as (
-    select
-        user_id,
-        cast(deactivated_at as date) as seat_end_date
-    from {{ ref('int_product_users_linked') }}
-),
-
 module_activity as (
-    select
-        module_activity.account_id,
-        module_activity.product_id,
-        module_activity.user_id,
-        module_activity.activity_date,
-        module_activity.is_licensed,
-        seat_holders.seat_end_date
-    from {{ ref('int_product_module_activity_daily') }} as module_activity
-    left join seat_holders
-        on module_activity.user_id = seat_holders.user_id
-    where module_activity.account_id is not null
-        and module_activity.activity_date > {{ dbt.dateadd('day', -30, health_window_end()) }}
-        and module_activity.activity_date <= {{ health_window_end() }}
+    {{ module_activity_with_seat_end(
+        'module_activity.account_id is not null and module_activity.activity_date > '
+        ~ dbt.dateadd('day', -30, health_window_end())
+        ~ ' and module_activity.activity_date <= ' ~ health_window_end()
+    ) | indent(4) }}
 ),
 
 feature_events as (
