@@ -1,2 +1,0 @@
-select account_id, as_of_date, part_kind, part_key, points from (
-)
