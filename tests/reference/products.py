@@ -54,6 +54,21 @@ def item_days(staged: Staged, first_day: dt.date, last_day: dt.date) -> pd.DataF
     return active[(active["active_from"] <= active["day"]) & (active["day"] < active["active_to"])]
 
 
+def module_events(staged: Staged) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The usable events with their account (the user's), day and module (the product id,
+    else the module owning the feature; none for session events), and per user: whether
+    licensed, and the day the seat is freed (inf while held)."""
+    users = staged.users.set_index("id")
+    seat_end = _day(users["deactivated_at"]).fillna(np.inf)
+    licensed = users["is_licensed"].fillna(False).astype(bool)
+    owner = {row["feature"]: row["product_id"] for row in read_seed("definitions", "product_features")}
+    events = staged.tracks[["user_id", "timestamp", "feature", "product_id"]].copy()
+    events["account_id"] = events["user_id"].map(users["account_id"])
+    events["day"] = _day(events["timestamp"])
+    events["module"] = events["product_id"].fillna(events["feature"].map(owner))
+    return events, licensed, seat_end
+
+
 def product_measures(staged: Staged, first_day: dt.date, last_day: dt.date) -> pd.DataFrame:
     """One row per account, licensed module and day: seats, ARR, and the module's usage."""
     windows = window_days()
@@ -67,21 +82,14 @@ def product_measures(staged: Staged, first_day: dt.date, last_day: dt.date) -> p
     tiers = staged.accounts.set_index("id")["customer_tier__c"].astype("string").str.strip().str.lower()
     days["customer_tier"] = days["account_id"].map(tiers)
 
-    users = staged.users.set_index("id")
-    seat_end = _day(users["deactivated_at"]).fillna(np.inf)
-    licensed = users["is_licensed"].fillna(False).astype(bool)
+    events, licensed, seat_end = module_events(staged)
     features = read_seed("definitions", "product_features")
-    owner = {row["feature"]: row["product_id"] for row in features}
     key_count: dict[str, int] = {}
     key_features = set()
     for row in features:
         if row["is_key_feature"] == "true":
             key_features.add((row["product_id"], row["feature"]))
             key_count[row["product_id"]] = key_count.get(row["product_id"], 0) + 1
-    events = staged.tracks[["user_id", "timestamp", "feature", "product_id"]].copy()
-    events["account_id"] = events["user_id"].map(users["account_id"])
-    events["day"] = _day(events["timestamp"])
-    events["module"] = events["product_id"].fillna(events["feature"].map(owner))
 
     rows = []
     for (account_id, product_id), group in days.groupby(["account_id", "product_id"]):
@@ -212,16 +220,9 @@ def module_usage(staged: Staged, day: dt.date) -> pd.DataFrame:
     active = item_days(staged, day, day)
     licenses = active.groupby(["account_id", "product_id"])["quantity"].sum().rename("licensed_seats")
 
-    users = staged.users.set_index("id")
-    seat_end = _day(users["deactivated_at"]).fillna(np.inf)
-    licensed = users["is_licensed"].fillna(False).astype(bool)
+    events, licensed, seat_end = module_events(staged)
     features = read_seed("definitions", "product_features")
-    owner = {row["feature"]: row["product_id"] for row in features}
     feature_count = pd.Series([row["product_id"] for row in features]).value_counts()
-    events = staged.tracks[["user_id", "timestamp", "feature", "product_id"]].copy()
-    events["account_id"] = events["user_id"].map(users["account_id"])
-    events["day"] = _day(events["timestamp"])
-    events["module"] = events["product_id"].fillna(events["feature"].map(owner))
     events = events[events["account_id"].notna() & events["module"].notna() & (events["day"] <= d)]
 
     last_30 = events[events["day"] > d - 30]
