@@ -195,10 +195,16 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
         during_build: list[int] = []
 
         def read_while_dbt_writes(process: subprocess.Popen) -> None:
-            """Once dbt writes the warehouse (its write-ahead log exists), stop it until the
-            reader has read three more times: reads during a build, whatever the load."""
+            """Once dbt writes the warehouse (its write-ahead log exists, or a checkpoint
+            has already moved it into the file), stop it until the reader has read three
+            more times: reads during a build, whatever the load."""
             wal = path.with_name(path.name + ".wal")
-            wait_for(lambda: wal.exists() or process.poll() is not None)
+
+            def written() -> bool:
+                stat = path.stat()
+                return wal.exists() or (stat.st_mtime_ns, stat.st_size) != unwritten
+
+            wait_for(lambda: written() or process.poll() is not None)
             assert process.poll() is None, "dbt ended before it was seen writing the warehouse"
             process.send_signal(signal.SIGSTOP)
             try:
@@ -209,6 +215,7 @@ def test_a_reader_never_sees_a_partial_state_during_a_build(built_warehouse, tmp
                 process.send_signal(signal.SIGCONT)
 
         assert not path.with_name(path.name + ".wal").exists()
+        unwritten = (path.stat().st_mtime_ns, path.stat().st_size)
         run_dbt(
             ["run", *select, "--vars", window_vars(*earlier)],
             path,
