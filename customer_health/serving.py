@@ -66,10 +66,6 @@ POINTER_TEXT = "CURRENT"
 PUBLICATIONS = "publications"
 KEEP_PUBLICATIONS = 3
 GRACE_SECONDS = 300.0
-# A window publication starts from a copy of the current one only while the window holds at
-# most this share of the daily marts' rows; past it, copying everything is cheaper than
-# copying the file and replacing most of it (docs/decisions/0020).
-MAX_WINDOW_SHARE = 0.5
 OK_STATUSES = {"success", "pass", "skipped", "warn", "no-op"}
 
 
@@ -273,8 +269,22 @@ def _write_publication(
             )
             """
         )
-        # The columns in the order of `meta`.
-        con.execute("insert into _serving.publication values (?, ?, ?, ?, ?, ?, ?, ?)", list(meta.values()))
+        con.execute(
+            "insert into _serving.publication values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                meta[k]
+                for k in (
+                    "publication_id",
+                    "published_at",
+                    "definition_version",
+                    "definition_versions",
+                    "as_of_start",
+                    "as_of_end",
+                    "row_counts",
+                    "source_path",
+                )
+            ],  # fmt: skip
+        )
         con.execute(
             "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null)"
         )
@@ -306,8 +316,7 @@ def publish(
     suites run first. On any refusal or error the current publication is left as it was.
     With the run's `window` and the day column of each daily mart (`daily_tables`), a
     publication starts from a copy of the current one made from the same warehouse file
-    and replaces only the window's days of the daily marts, unless the window holds more
-    than MAX_WINDOW_SHARE of their rows (docs/serving.md).
+    and replaces only the window's days of the daily marts (docs/serving.md).
     Returns the path of the new publication file."""
     source = Path(duckdb_path).resolve()
     if not source.exists():
@@ -330,9 +339,7 @@ def publish(
         final = publications / f"health-{publication_id}.duckdb"
         tmp = publications / f".building-{publication_id}.duckdb"
         try:
-            base = None
-            if window is not None and _window_share(source, window, daily_tables or {}) <= MAX_WINDOW_SHARE:
-                base = _reusable_base(serving, source)
+            base = _reusable_base(serving, source) if window is not None else None
             _write_publication(source, tmp, publication_id, published_at, base, window, daily_tables)
             _fsync(tmp)
             os.rename(tmp, final)
@@ -350,23 +357,6 @@ def _warehouse_identity(source: Path) -> str:
     """The warehouse file as a publication remembers it: path and inode (a regenerated file
     at the same path is another warehouse)."""
     return f"{source}#{source.stat().st_ino}"
-
-
-def _window_share(source: Path, window: tuple[dt.date, dt.date], daily_tables: Mapping[str, str]) -> float:
-    """The share of the daily marts' rows (of those in `source`) that fall in `window`."""
-    with duckdb.connect(str(source), read_only=True) as con:
-        present = _tables(con, con.execute("select current_database()").fetchone()[0])  # type: ignore[index]
-        counts = [
-            con.execute(
-                f"select count(*) filter (where {safe_identifier(column, 'day column')} between ? and ?), "
-                f"count(*) from {SOURCE_SCHEMA}.{safe_identifier(table, 'mart name')}",
-                list(window),
-            ).fetchone()
-            for table, column in daily_tables.items()
-            if table in present
-        ]
-    total = sum(all_rows for _, all_rows in counts)  # type: ignore[misc]
-    return sum(in_window for in_window, _ in counts) / total if total else 1.0  # type: ignore[misc]
 
 
 def _reusable_base(serving: Path, source: Path) -> Path | None:

@@ -294,27 +294,3 @@ def test_a_window_publication_equals_a_full_one_and_its_source(built_warehouse, 
             for t in publication_hashes(full)
         }
     assert publication_hashes(fresh) == expected
-
-
-def test_a_window_holding_most_rows_is_published_from_scratch(built_warehouse, tmp_path, monkeypatch):
-    """A window that holds more than MAX_WINDOW_SHARE of the daily marts' rows (a
-    recalculation of most of the history) copies every mart instead of copying the current
-    publication and replacing most of it; a one-day window still starts from the copy."""
-    warehouse = built_warehouse.copy_to(tmp_path)
-    serving_dir = tmp_path / "serving"
-    serving.publish(warehouse, serving_dir)
-    daily = {"fct_account_health_daily": "as_of_date", "fct_indicator_scores_daily": "as_of_date"}
-    day, start = built_warehouse.end_date, built_warehouse.start_date
-    assert serving._window_share(warehouse, (day, day), daily) < serving.MAX_WINDOW_SHARE
-    assert serving._window_share(warehouse, (start, day), daily) == 1.0
-
-    bases: list[Path | None] = []
-    reusable_base = serving._reusable_base
-    monkeypatch.setattr(
-        serving, "_reusable_base", lambda *args: bases.append(reusable_base(*args)) or bases[-1]
-    )
-    one_day = serving.publish(warehouse, serving_dir, window=(day, day), daily_tables=daily)
-    whole = serving.publish(warehouse, serving_dir, window=(start, day), daily_tables=daily)
-    assert len(bases) == 1 and bases[0] is not None, "only the one-day window starts from a copy"
-    full = serving.publish(warehouse, tmp_path / "full_serving")
-    assert publication_hashes(one_day) == publication_hashes(whole) == publication_hashes(full)
