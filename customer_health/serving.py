@@ -269,22 +269,8 @@ def _write_publication(
             )
             """
         )
-        con.execute(
-            "insert into _serving.publication values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                meta[k]
-                for k in (
-                    "publication_id",
-                    "published_at",
-                    "definition_version",
-                    "definition_versions",
-                    "as_of_start",
-                    "as_of_end",
-                    "row_counts",
-                    "source_path",
-                )
-            ],  # fmt: skip
-        )
+        # The columns in the order of `meta`.
+        con.execute("insert into _serving.publication values (?, ?, ?, ?, ?, ?, ?, ?)", list(meta.values()))
         con.execute(
             "create table _serving.table_row_counts (table_name varchar not null, row_count bigint not null)"
         )
