@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_project
+from conftest import copy_project, run_dbt
 
 from customer_health.definitions import definition_seeds, definition_text, definition_version
 from customer_health.manifest import load_manifest, prepare
@@ -26,7 +26,35 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
+DEFINITION_BUILD = [
+    "build",
+    "--select",
+    "tag:health_definitions",
+    "int_health_definition_errors",
+    "int_health_definition_version",
+    "--exclude",
+    "resource_type:test",
+    "resource_type:unit_test",
+]
+VERSIONS_SQL = (
+    "select definition_version, indicators_definition_version, scoring_definition_version "
+    "from intermediate.int_health_definition_version"
+)
+
+
+@pytest.fixture(scope="module")
+def repository_versions(tmp_path_factory) -> tuple[str, str, str]:
+    """The SQL model's versions of the repository's own seeds (the project itself, whose
+    parse the test process shares: no copy to parse)."""
+    work = tmp_path_factory.mktemp("repository_definitions")
+    warehouse = work / "definitions.duckdb"
+    run_dbt(DEFINITION_BUILD, warehouse, work)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(VERSIONS_SQL).fetchone()
+
+
 def sql_definition_version(project: Path, work: Path) -> str:
+    """The SQL model's version of the seeds of a project copy (edited by the test)."""
     warehouse = work / "definitions.duckdb"
     env = dict(os.environ)
     env.update(
@@ -39,21 +67,7 @@ def sql_definition_version(project: Path, work: Path) -> str:
     )
     # One invocation (each costs a full parse): the seeds, then the two definition models.
     completed = subprocess.run(
-        [
-            DBT,
-            "build",
-            "--select",
-            "tag:health_definitions",
-            "int_health_definition_errors",
-            "int_health_definition_version",
-            "--exclude",
-            "resource_type:test",
-            "resource_type:unit_test",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
+        [DBT, *DEFINITION_BUILD, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
         cwd=project,
         env=env,
         capture_output=True,
@@ -62,9 +76,7 @@ def sql_definition_version(project: Path, work: Path) -> str:
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        return connection.execute(
-            "select definition_version from intermediate.int_health_definition_version"
-        ).fetchone()[0]
+        return connection.execute(VERSIONS_SQL).fetchone()[0]
 
 
 def rewrite(path: Path, edit) -> None:
@@ -78,10 +90,8 @@ def rewrite(path: Path, edit) -> None:
         writer.writerows(rows)
 
 
-def test_version_of_the_repository_seeds_equals_the_sql_model(tmp_path: Path):
-    project = copy_project(tmp_path)
-    expected = sql_definition_version(project, tmp_path)
-    assert definition_version(PROJECT_DIR / "seeds" / "definitions") == expected
+def test_version_of_the_repository_seeds_equals_the_sql_model(repository_versions):
+    assert definition_version(PROJECT_DIR / "seeds" / "definitions") == repository_versions[0]
 
 
 def test_awkward_spellings_give_the_same_version_as_sql(tmp_path: Path):
@@ -145,14 +155,8 @@ def test_the_definition_seeds_are_the_ones_declared_in_their_yaml_meta():
     }
 
 
-def test_part_versions_equal_the_sql_model(tmp_path: Path):
-    project = copy_project(tmp_path)
-    sql_definition_version(project, tmp_path)
-    with duckdb.connect(str(tmp_path / "definitions.duckdb"), read_only=True) as connection:
-        indicators, scoring = connection.execute(
-            "select indicators_definition_version, scoring_definition_version "
-            "from intermediate.int_health_definition_version"
-        ).fetchone()
+def test_part_versions_equal_the_sql_model(repository_versions):
+    _, indicators, scoring = repository_versions
     seeds = PROJECT_DIR / "seeds" / "definitions"
     assert definition_version(seeds, part="indicators") == indicators
     assert definition_version(seeds, part="scoring") == scoring
