@@ -175,18 +175,24 @@ cross join (
     {{ return(adapter.dispatch('top_n_per_group', 'customer_health')(relation, group_columns, order_by, columns, n)) }}
 {%- endmacro %}
 
-{% macro default__top_n_per_group(relation, group_columns, order_by, columns, n) -%}
-select
+{#- The select list of both variants: the group columns, then <column>_<rank> for every
+    rank and column, its value `value_pattern` with {rank} and {column} filled in. -#}
+{% macro _top_n_select_list(group_columns, columns, n, value_pattern) -%}
     {%- for column in group_columns %}
     {{ column }},
     {%- endfor %}
     {%- for rank in range(1, n + 1) %}
     {%- set outer_loop = loop %}
     {%- for column in columns %}
-    max(case when top_rank = {{ rank }} then {{ column }} end) as {{ column }}_{{ rank }}
+    {{ value_pattern | replace('{rank}', rank | string) | replace('{column}', column) }} as {{ column }}_{{ rank }}
     {{- ',' if not (outer_loop.last and loop.last) }}
     {%- endfor %}
     {%- endfor %}
+{%- endmacro %}
+
+{% macro default__top_n_per_group(relation, group_columns, order_by, columns, n) -%}
+select
+    {{- _top_n_select_list(group_columns, columns, n, 'max(case when top_rank = {rank} then {column} end)') }}
 from (
     select
         ranked_rows.*,
@@ -202,16 +208,7 @@ group by {{ group_columns | join(', ') }}
 
 {% macro duckdb__top_n_per_group(relation, group_columns, order_by, columns, n) -%}
 select
-    {%- for column in group_columns %}
-    {{ column }},
-    {%- endfor %}
-    {%- for rank in range(1, n + 1) %}
-    {%- set outer_loop = loop %}
-    {%- for column in columns %}
-    top_rows[{{ rank }}].{{ column }} as {{ column }}_{{ rank }}
-    {{- ',' if not (outer_loop.last and loop.last) }}
-    {%- endfor %}
-    {%- endfor %}
+    {{- _top_n_select_list(group_columns, columns, n, 'top_rows[{rank}].{column}') }}
 from (
     select
         {%- for column in group_columns %}
