@@ -100,8 +100,7 @@
     {%- set in_window = day ~ ' > ' ~ add_days('days.as_of_date', -window_days) -%}
     {%- set flagged -%}
         {%- if flag_column -%}
-        members_seen.{{ flag_column }}
-        {%- if flag_end_column %} and (members_seen.{{ flag_end_column }} is null or members_seen.{{ flag_end_column }} > days.as_of_date){% endif -%}
+        {{ flagged_on_day('members_seen.' ~ flag_column, ('members_seen.' ~ flag_end_column) if flag_end_column else none, 'days.as_of_date') }}
         {%- else -%}
         1 = 0
         {%- endif -%}
@@ -164,4 +163,12 @@
         {%- for column in group_columns %} {{ subjects }}.{{ column }} = {{ deltas }}.{{ column }}
         and
         {%- endfor %} {{ days }}.as_of_date = {{ deltas }}.change_date
+{%- endmacro %}
+
+{#- True for a member whose `flag` holds on `day`: the flag is set and its end (when given,
+    e.g. the day a user's seat is freed) is after the day. The one definition of a licensed
+    user holding a seat, for the counts above and int_account_module_usage. -#}
+{% macro flagged_on_day(flag, flag_end, day) -%}
+    {{ flag }}
+    {%- if flag_end %} and ({{ flag_end }} is null or {{ flag_end }} > {{ day }}){% endif -%}
 {%- endmacro %}

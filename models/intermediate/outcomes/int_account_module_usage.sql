@@ -58,14 +58,14 @@ licenses as (
 ),
 
 -- A user holding a paid seat counts as licensed until the seat is freed (seat_end_date),
--- as in int_product_usage_daily (macro trailing_window_counts).
+-- as in int_product_usage_daily (macro flagged_on_day, which trailing_window_counts uses).
 usage_30d as (
     select
         account_id,
         product_id,
         count(distinct user_id) as active_users_30d,
         count(distinct case
-            when is_licensed and (seat_end_date is null or seat_end_date > {{ health_window_end() }})
+            when {{ flagged_on_day('is_licensed', 'seat_end_date', health_window_end()) }}
                 then user_id
         end) as licensed_active_users_30d
     from module_activity
