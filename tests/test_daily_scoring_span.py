@@ -69,11 +69,14 @@ def test_the_nightly_run_reads_the_compared_day_and_writes_what_a_span_run_write
     assert "marts.fct_health_alerts" in marts and "marts.dim_account" in marts
     before.update({table: rows_of_day(built_warehouse.path, table, None) for table in marts})
     path = copy_world(built_warehouse, tmp_path)
+    # A day between, tampered in a scoring model and in the account days they read.
+    tampered = {
+        "intermediate.int_account_health_scores": "health_band",
+        "intermediate.int_account_days": "lifecycle_stage",
+    }
     with duckdb.connect(str(path)) as connection:
-        connection.execute(
-            "update intermediate.int_account_health_scores set health_band = 'tampered' where as_of_date = ?",
-            [between],
-        )
+        for table, column in tampered.items():
+            connection.execute(f"update {table} set {column} = 'tampered' where as_of_date = ?", [between])
     with pipeline_env(path, tmp_path, now=BUILD_NOW):
         result = run_pipeline(DAILY_JOB, day, day)
         assert_success(result)
@@ -84,12 +87,13 @@ def test_the_nightly_run_reads_the_compared_day_and_writes_what_a_span_run_write
     for table in marts:
         assert rows_of_day(path, table, None) == before[table], table
     with duckdb.connect(str(path), read_only=True) as connection:
-        untouched = connection.execute(
-            "select count(*) from intermediate.int_account_health_scores where as_of_date = ? "
-            "and health_band <> 'tampered'",
-            [between],
-        ).fetchone()
-    assert untouched == (0,), "the days between are not recomputed"
+        for table, column in tampered.items():
+            rows, untouched = connection.execute(
+                f"select count(*), count(*) filter (where {column} = 'tampered') from {table} "
+                "where as_of_date = ?",
+                [between],
+            ).fetchone()
+            assert rows > 0 and untouched == rows, f"{table}: the days between are not recomputed"
 
 
 def test_a_compared_day_that_is_not_stored_as_final_recomputes_the_span(

@@ -1,7 +1,10 @@
 -- One row per customer account and day of the scoring span (the run's window plus the
 -- 30 days before it): every account with at least one active subscription item on the
 -- day, with its seats, ARR (USD), lifecycle stage and the health profile assigned by
--- the rules in health_profile_rules.
+-- the rules in health_profile_rules. With recompute_scoring_span false (intraday runs,
+-- one-day nightly runs: decisions 0400 and 0012) only the days its readers read: the
+-- window's and the compared days (in_scoring_span), not the days between. A row depends
+-- on its own day only, so those days' rows are the same as in a run over the span.
 {{
     config(
         materialized='incremental',
@@ -16,7 +19,9 @@
 with
 
 days as (
-    {{ day_spine(scoring_span_start_day(), health_window()['end']) }}
+    select span.as_of_date
+    from ({{ day_spine(scoring_span_start_day(), health_window()['end']) }}) as span
+    where {{ in_scoring_span('span.as_of_date') }}
 ),
 
 items as (
