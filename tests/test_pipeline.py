@@ -230,15 +230,20 @@ def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
     """The session build ran the daily job, then the weekly job, on one instance: the dbt
     tests tagged history_scan were evaluated by the weekly run alone (decision 0006)."""
     from customer_health.manifest import load_manifest, prepare
-    from orchestration.dbt.history_checks import build_history_checks
+    from orchestration.dbt.history_checks import HISTORY_SCAN_TAG, build_history_checks
     from orchestration.dbt.translator import HealthDbtTranslator
 
     history = set(build_history_checks(load_manifest(prepare()), HealthDbtTranslator()).check_keys)
     assert len(history) >= 4
     with pipeline_env(built_warehouse.path, built_warehouse.path.parent):
         instance = DagsterInstance.get()
-        evaluated = {}
+        evaluated, ran = {}, []
         for dagster_run in instance.get_runs():
+            ran += [
+                entry.user_message
+                for entry in instance.all_logs(dagster_run.run_id)
+                if entry.user_message.startswith(f"dbt test --select tag:{HISTORY_SCAN_TAG}:")
+            ]
             evaluated[dagster_run.job_name] = {
                 (
                     entry.dagster_event.event_specific_data.asset_key,
@@ -249,6 +254,7 @@ def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
                 )
             }
     weekly, daily = evaluated["health_weekly_job"], evaluated["health_daily_job"]
+    assert ran == [f"dbt test --select tag:{HISTORY_SCAN_TAG}: {len(history)} of {len(history)} ran"]
     assert {(key.asset_key, key.name) for key in history} <= weekly
     # The weekly run validates its marts with Great Expectations after its dbt step, as
     # every job does: its dbt op opens the GX project ahead too (orchestration/dbt/assets.py).
