@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 
 from customer_health.config import warehouse_path
-from healthgen.generator import default_end_date, generate
+from healthgen.generator import check_size, default_end_date, generate
 
 
 def _date(text: str) -> dt.date:
@@ -57,7 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="DuckDB threads (default: all cores; output does not depend on it)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    try:
+        check_size(args.accounts, args.days, args.bad_rows_rate, args.events_per_user_day)
+    except ValueError as error:
+        p.error(str(error))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,6 +89,16 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
 # ---------------------------------------------------------------------------------------
 
 
+def check_size(accounts: int, days: int, bad_rows_rate: float, events_per_user_day: float = 4.0) -> None:
+    """ValueError naming what is out of range (the command lines report it as a usage error)."""
+    if accounts < 1 or days < 30:
+        raise ValueError(f"need at least 1 account and 30 days (got {accounts} accounts, {days} days)")
+    if not 0 <= bad_rows_rate < 0.5:
+        raise ValueError(f"the bad rows rate must be in [0, 0.5) (got {bad_rows_rate})")
+    if not 1.0 <= events_per_user_day <= 100.0:
+        raise ValueError(f"events per user-day must be in [1, 100] (got {events_per_user_day})")
+
+
 def generate(
     duckdb_path: str | os.PathLike[str],
     accounts: int = 300,
@@ -103,12 +113,7 @@ def generate(
     """Generate the demo book of business into `duckdb_path`; returns rows per table."""
     if isinstance(end_date, str):
         end_date = dt.date.fromisoformat(end_date)
-    if accounts < 1 or days < 30:
-        raise ValueError("need at least 1 account and 30 days")
-    if not 0 <= bad_rows_rate < 0.5:
-        raise ValueError("bad_rows_rate must be in [0, 0.5)")
-    if not 1.0 <= events_per_user_day <= 100.0:
-        raise ValueError("events_per_user_day must be in [1, 100]")
+    check_size(accounts, days, bad_rows_rate, events_per_user_day)
     cfg = GenConfig(accounts=accounts, days=days, seed=seed, bad_rows_rate=bad_rows_rate,
                     end_date=end_date or default_end_date(),
                     events_per_user_day=events_per_user_day)  # fmt: skip

@@ -34,7 +34,7 @@ from orchestration.run import failure_messages, instance, run_job
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m orchestration.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--days", type=int, default=540, help="days of generated history")
     parser.add_argument("--window-days", type=int, default=450, help="days of health to compute")
@@ -50,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-generate", action="store_true", help="reuse the raw data and warehouse")
     parser.add_argument("--quiet", action="store_true", help="no summary (the test command)")
     args = parser.parse_args(argv)
+    if args.window_days < 1:
+        parser.error(f"--window-days must be at least 1 (got {args.window_days})")
+    if not args.skip_generate:
+        from healthgen.generator import check_size
+
+        try:
+            check_size(args.accounts, args.days, args.bad_rows_rate)
+        except ValueError as error:
+            parser.error(str(error))
 
     end_date = args.end_date or config.yesterday()
     start_date = end_date - dt.timedelta(days=args.window_days - 1)

@@ -26,7 +26,7 @@ from typing import Any
 from dagster import DagsterInstance, Definitions, RunRequest
 
 from customer_health.config import PROJECT_DIR, today, yesterday
-from customer_health.safety import parse_window
+from customer_health.safety import UnsafeValueError, parse_window
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path
 from orchestration.jobs import (
     DAILY_JOB_NAME,
@@ -174,8 +174,12 @@ def recalculation_job(start: dt.date, end: dt.date) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME)
+    from orchestration.calibration import CALIBRATION_JOB_NAME
+
+    jobs = [DAILY_JOB_NAME, INTRADAY_JOB_NAME, RECALCULATION_JOB_NAME, RESCORE_JOB_NAME,
+            WEEKLY_JOB_NAME, CALIBRATION_JOB_NAME]  # fmt: skip
+    parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__.splitlines()[0])
+    parser.add_argument("job", nargs="?", default=DAILY_JOB_NAME, choices=jobs)
     parser.add_argument("--start", default=None, help="first day (ISO); default yesterday for daily jobs")
     parser.add_argument("--end", default=None, help="last day (ISO, inclusive); default: --start")
     parser.add_argument("--tick", action="store_true", help="let the job's sensor decide (intraday job)")
@@ -189,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         default = {WEEKLY_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(job, yesterday())
         start = args.start or (default.isoformat() if default else None)
-        window = parse_window(start, args.end or start) if start else (None, None)
+        try:
+            window = parse_window(start, args.end or start) if start else (None, None)
+        except UnsafeValueError as error:
+            parser.error(str(error))
         if job == RECALCULATION_JOB_NAME and window[0] is not None:
             job, reason = recalculation_job(*window)
             print(f"{job}: {reason}")

@@ -1,0 +1,58 @@
+"""The command lines report a bad argument as a usage error (argparse: exit 2, the reason on
+stderr, no traceback) before they do any work: `python -m orchestration.run`,
+`python -m orchestration.demo` (`make demo`) and `python -m healthgen`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from healthgen.__main__ import main as healthgen_main
+from orchestration.demo import main as demo_main
+from orchestration.run import main as run_main
+
+
+def usage_error(main, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    return error
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["health_daily_job", "--start", "2026-11-30", "--end", "2026-11-01"], "is after health_end_date"),
+        (["health_daily_job", "--start", "2026-13-01"], "is not a calendar date"),
+        (["health_recalculation_job", "--start", "yesterday"], "must be an ISO date (YYYY-MM-DD)"),
+        (["no_such_job"], "invalid choice: 'no_such_job'"),
+    ],
+)
+def test_a_run_with_a_bad_window_or_job_is_a_usage_error(argv, reason, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    assert reason in usage_error(run_main, argv, capsys)
+    assert not (tmp_path / "dagster_home").exists(), "stopped before the instance was opened"
+
+
+def test_the_generator_and_the_demo_refuse_a_bad_size_before_touching_the_warehouse(
+    capsys, monkeypatch, tmp_path: Path
+):
+    warehouse = tmp_path / "health.duckdb"
+    warehouse.write_text("the warehouse of an earlier demo")
+    monkeypatch.setenv("HEALTH_DUCKDB_PATH", str(warehouse))
+    for argv, reason in (
+        (["--accounts", "0"], "need at least 1 account and 30 days (got 0 accounts, 400 days)"),
+        (["--days", "10"], "need at least 1 account and 30 days"),
+        (["--bad-rows-rate", "0.9"], "the bad rows rate must be in [0, 0.5) (got 0.9)"),
+        (["--events-per-user-day", "0"], "events per user-day must be in [1, 100]"),
+    ):
+        assert reason in usage_error(healthgen_main, ["--duckdb-path", str(warehouse), *argv], capsys)
+    for argv, reason in (
+        (["--accounts", "0"], "need at least 1 account"),
+        (["--window-days", "0"], "--window-days must be at least 1 (got 0)"),
+    ):
+        assert reason in usage_error(demo_main, argv, capsys)
+    assert warehouse.read_text() == "the warehouse of an earlier demo", "nothing was deleted or written"
