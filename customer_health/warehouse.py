@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -41,6 +41,23 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def _relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every table and view of the database, as "schema.table"."""
+    return {
+        f"{schema}.{table}"
+        for schema, table in connection.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+
+
+def missing_relations(path: Path, relations: Iterable[str]) -> list[str]:
+    """Of the tables or views `relations` ("schema.table"), those the warehouse does not hold.
+    Raises WarehouseBusyError / WarehouseMissingError when it cannot be read now."""
+    with read_only_connection(path) as connection:
+        return sorted(set(relations) - _relations(connection))
 
 
 def connect_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -168,12 +185,7 @@ def raw_high_water_marks(
     since = since or {}
     marks: dict[str, dt.datetime] = {}
     with read_only_connection(path) as connection:
-        existing = {
-            f"{schema}.{table}"
-            for schema, table in connection.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        existing = _relations(connection)
         for name, relation in sorted(tables.items()):
             if relation not in existing:
                 continue

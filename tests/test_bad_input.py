@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import END_DATE, PROJECT_DIR, generate, run_dbt, window_vars
+from conftest import BUILD_NOW, END_DATE, PROJECT_DIR, generate, run_dbt, window_vars
 
 from healthgen.bad import ALL_KINDS
 
@@ -334,3 +334,33 @@ def test_mart_quality_suites_pass_on_the_dirty_build(dirty, tmp_path):
     shutil.copytree(PROJECT_DIR / "gx", root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
     result = quality.validate_marts(dirty, *WINDOW, gx_project_root=root)
     assert result.success, result.summary()
+
+
+def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_warehouse, tmp_path):
+    """No warehouse file, or a raw table the contract requires missing: the run fails with a
+    message that says so before dbt starts (dbt would create an empty file and fail on
+    every model that reads a source). The optional overrides table may be absent."""
+    from _pipeline import pipeline_env, run_pipeline
+
+    from orchestration.dbt.invocations import invocation_dirs
+    from orchestration.run import failure_messages
+
+    day = built_warehouse.end_date
+    for world, drop in (("no_file", None), ("no_invoices", "billing.invoice")):
+        (tmp_path / world).mkdir()
+        warehouse = tmp_path / world / "health.duckdb"
+        if drop is not None:
+            built_warehouse.copy_to(tmp_path / world)
+            with duckdb.connect(str(warehouse)) as connection:
+                connection.execute(f"drop table {drop}")
+                connection.execute("drop table crm.health_override__c")  # optional: not named
+        with pipeline_env(warehouse, tmp_path / world, now=BUILD_NOW):
+            result = run_pipeline("health_daily_job", day, day)
+        messages = "\n".join(failure_messages(result))
+        assert not result.success and messages.startswith("health_dbt: "), messages
+        if drop is None:
+            assert "health.duckdb does not exist: load the raw sources into it first" in messages
+            assert not warehouse.exists(), "no empty warehouse file was created"
+        else:
+            assert "lacks 1 raw source table(s) the contract requires: billing.invoice\n" in f"{messages}\n"
+        assert invocation_dirs(tmp_path / world / "dbt_target") == [], "dbt did not start"

@@ -38,8 +38,9 @@ from dagster import (
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from customer_health.config import WAREHOUSE_POOL, env_int
-from customer_health.manifest import files_newer_than
+from customer_health.manifest import files_newer_than, raw_tables
 from customer_health.quality import open_ahead
+from customer_health.warehouse import WarehouseBusyError, WarehouseMissingError, missing_relations
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
@@ -150,6 +151,28 @@ def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProje
         )
 
 
+def check_raw_sources(warehouse: HealthWarehouse, manifest: Mapping[str, Any]) -> None:
+    """Fail before dbt starts when the warehouse holds nothing to build from: its file does
+    not exist (dbt would create an empty one and fail on every model that reads a source),
+    or a raw source table the contract requires is missing (`meta: {optional: true}` marks
+    the one the loader may leave out). A file another process holds is dbt's to report."""
+    required = [f"{table.schema}.{table.table}" for table in raw_tables(manifest) if not table.optional]
+    try:
+        missing = missing_relations(warehouse.path, required)
+    except WarehouseMissingError:
+        raise Failure(
+            f"the warehouse file {warehouse.path} does not exist: load the raw sources into it "
+            "first (the ELT loader; for demo data `python -m healthgen` or `make demo`)"
+        ) from None
+    except WarehouseBusyError:
+        return
+    if missing:
+        raise Failure(
+            f"the warehouse {warehouse.path} lacks {len(missing)} raw source table(s) the "
+            f"contract requires: {', '.join(missing)}"
+        )
+
+
 def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
     """Hand this invocation's parse state to the next one.
 
@@ -172,9 +195,11 @@ def _run(
     warehouse: HealthWarehouse,
     manifest: Mapping[str, Any],
 ) -> Iterator[Any]:
-    """The run's one dbt invocation. A rescore run checks first that its window can be
-    rescored (launched by hand on the wrong occasion, it fails and says why)."""
+    """The run's one dbt invocation. It checks first that the raw sources are there, and a
+    rescore run that its window can be rescored (launched by hand on the wrong occasion, it
+    fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
+    check_raw_sources(warehouse, manifest)
     keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
