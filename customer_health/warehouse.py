@@ -53,11 +53,26 @@ def _relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def missing_relations(path: Path, relations: Iterable[str]) -> list[str]:
-    """Of the tables or views `relations` ("schema.table"), those the warehouse does not hold.
-    Raises WarehouseBusyError / WarehouseMissingError when it cannot be read now."""
+def missing_raw(path: Path, required: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
+    """Of `required` (relation "schema.table" -> its columns), what the warehouse lacks: the
+    missing relations, and the missing columns ("schema.table.column") of the others (names
+    compared case-insensitively, as DuckDB does). Raises WarehouseBusyError /
+    WarehouseMissingError when it cannot be read now."""
     with read_only_connection(path) as connection:
-        return sorted(set(relations) - _relations(connection))
+        present: dict[str, set[str]] = {}
+        for schema, table, column in connection.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+        ).fetchall():
+            present.setdefault(f"{schema}.{table}".lower(), set()).add(column.lower())
+    relations = sorted(relation for relation in required if relation.lower() not in present)
+    columns = [
+        f"{relation}.{column}"
+        for relation, names in sorted(required.items())
+        if relation not in relations
+        for column in names
+        if column.lower() not in present[relation.lower()]
+    ]
+    return relations, columns
 
 
 def connect_read_only(path: Path | str) -> duckdb.DuckDBPyConnection:

@@ -337,23 +337,28 @@ def test_mart_quality_suites_pass_on_the_dirty_build(dirty, tmp_path):
 
 
 def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_warehouse, tmp_path):
-    """No warehouse file, or a raw table the contract requires missing: the run fails with a
-    message that says so before dbt starts (dbt would create an empty file and fail on
-    every model that reads a source). The optional overrides table may be absent."""
+    """No warehouse file, or a raw table or column the contract requires missing: the run
+    fails with a message that names them before dbt starts (dbt would create an empty file,
+    or fail deep in a model's SQL). The optional overrides table may be absent."""
     from _pipeline import pipeline_env, run_pipeline
 
     from orchestration.dbt.invocations import invocation_dirs
     from orchestration.run import failure_messages
 
     day = built_warehouse.end_date
-    for world, drop in (("no_file", None), ("no_invoices", "billing.invoice")):
+    for world, drop in (("no_file", None), ("no_invoices", ["drop table billing.invoice"])):
         (tmp_path / world).mkdir()
         warehouse = tmp_path / world / "health.duckdb"
         if drop is not None:
             built_warehouse.copy_to(tmp_path / world)
             with duckdb.connect(str(warehouse)) as connection:
-                connection.execute(f"drop table {drop}")
-                connection.execute("drop table crm.health_override__c")  # optional: not named
+                for statement in [
+                    *drop,
+                    "alter table crm.account drop column industry",
+                    "alter table product.tracks drop column received_at",
+                    "drop table crm.health_override__c",  # optional: not named
+                ]:
+                    connection.execute(statement)
         with pipeline_env(warehouse, tmp_path / world, now=BUILD_NOW):
             result = run_pipeline("health_daily_job", day, day)
         messages = "\n".join(failure_messages(result))
@@ -362,5 +367,8 @@ def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_wareh
             assert "health.duckdb does not exist: load the raw sources into it first" in messages
             assert not warehouse.exists(), "no empty warehouse file was created"
         else:
-            assert "lacks 1 raw source table(s) the contract requires: billing.invoice\n" in f"{messages}\n"
+            assert (
+                "lacks what the raw-source contract requires: table(s) billing.invoice; "
+                "column(s) crm.account.industry, product.tracks.received_at\n"
+            ) in f"{messages}\n"
         assert invocation_dirs(tmp_path / world / "dbt_target") == [], "dbt did not start"

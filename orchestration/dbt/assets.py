@@ -40,7 +40,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL, env_int
 from customer_health.manifest import files_newer_than, raw_tables
 from customer_health.quality import open_ahead
-from customer_health.warehouse import WarehouseBusyError, WarehouseMissingError, missing_relations
+from customer_health.warehouse import WarehouseBusyError, WarehouseMissingError, missing_raw
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
@@ -154,11 +154,14 @@ def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProje
 def check_raw_sources(warehouse: HealthWarehouse, manifest: Mapping[str, Any]) -> None:
     """Fail before dbt starts when the warehouse holds nothing to build from: its file does
     not exist (dbt would create an empty one and fail on every model that reads a source),
-    or a raw source table the contract requires is missing (`meta: {optional: true}` marks
-    the one the loader may leave out). A file another process holds is dbt's to report."""
-    required = [f"{table.schema}.{table.table}" for table in raw_tables(manifest) if not table.optional]
+    or a raw source table the contract requires, or one of its documented columns, is
+    missing (dbt would fail deep in a model's SQL). `meta: {optional: true}` marks the table
+    the loader may leave out. A file another process holds is dbt's to report."""
+    required = {
+        f"{table.schema}.{table.table}": table.columns for table in raw_tables(manifest) if not table.optional
+    }
     try:
-        missing = missing_relations(warehouse.path, required)
+        tables, columns = missing_raw(warehouse.path, required)
     except WarehouseMissingError:
         raise Failure(
             f"the warehouse file {warehouse.path} does not exist: load the raw sources into it "
@@ -166,10 +169,13 @@ def check_raw_sources(warehouse: HealthWarehouse, manifest: Mapping[str, Any]) -
         ) from None
     except WarehouseBusyError:
         return
-    if missing:
+    lacking = ([f"table(s) {', '.join(tables)}"] if tables else []) + (
+        [f"column(s) {', '.join(columns)}"] if columns else []
+    )
+    if lacking:
         raise Failure(
-            f"the warehouse {warehouse.path} lacks {len(missing)} raw source table(s) the "
-            f"contract requires: {', '.join(missing)}"
+            f"the warehouse {warehouse.path} lacks what the raw-source contract requires: "
+            + "; ".join(lacking)
         )
 
 
