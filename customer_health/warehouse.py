@@ -43,16 +43,6 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
     return bool(row and row[0])
 
 
-def _relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    """Every table and view of the database, as "schema.table"."""
-    return {
-        f"{schema}.{table}"
-        for schema, table in connection.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
-
-
 def missing_raw(path: Path, required: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
     """Of `required` (relation "schema.table" -> its columns), what the warehouse lacks: the
     missing relations, and the missing columns ("schema.table.column") of the others (names
@@ -200,7 +190,12 @@ def raw_high_water_marks(
     since = since or {}
     marks: dict[str, dt.datetime] = {}
     with read_only_connection(path) as connection:
-        existing = _relations(connection)
+        existing = {
+            f"{schema}.{table}"
+            for schema, table in connection.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
         for name, relation in sorted(tables.items()):
             if relation not in existing:
                 continue
