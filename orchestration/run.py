@@ -99,6 +99,10 @@ def planned_events_per_asset(days: int) -> Iterator[None]:
         os.environ.pop(PLANNED_EVENTS_ENV, None)
 
 
+class NoSensorError(ValueError):
+    """`--tick` for a job that no sensor launches."""
+
+
 def tick_and_run(job_name: str, *, defs: Definitions | None = None) -> tuple[Any, str]:
     """Evaluate the sensor that launches `job_name` once (no cursor: as on a new instance)
     and run its request in process: (the result or None, the sensor's skip message)."""
@@ -108,8 +112,11 @@ def tick_and_run(job_name: str, *, defs: Definitions | None = None) -> tuple[Any
         from orchestration.definitions import build_definitions
 
         defs = build_definitions()
+    sensors = [s for s in defs.sensors if s.has_jobs and job_name in {job.name for job in s.jobs}]
+    if not sensors:
+        raise NoSensorError(f"--tick: no sensor launches {job_name} (a schedule or a person does)")
+    [sensor] = sensors
     dagster_instance = instance()
-    [sensor] = [s for s in defs.sensors if s.has_jobs and job_name in {job.name for job in s.jobs}]
     tick = sensor.evaluate_tick(
         build_sensor_context(
             instance=dagster_instance, resources=defs.resources, repository_def=defs.get_repository_def()
@@ -186,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     job = args.job
     if args.tick:
-        result, skipped = tick_and_run(job)
+        try:
+            result, skipped = tick_and_run(job)
+        except NoSensorError as error:
+            parser.error(str(error))
         if result is None:
             print(f"{job}: not run: {skipped}")
             return 0

@@ -29,6 +29,7 @@ def usage_error(main, argv: list[str], capsys: pytest.CaptureFixture[str]) -> st
         (["health_daily_job", "--start", "2026-13-01"], "is not a calendar date"),
         (["health_recalculation_job", "--start", "yesterday"], "must be an ISO date (YYYY-MM-DD)"),
         (["no_such_job"], "invalid choice: 'no_such_job'"),
+        (["health_daily_job", "--tick"], "--tick: no sensor launches health_daily_job"),
     ],
 )
 def test_a_run_with_a_bad_window_or_job_is_a_usage_error(argv, reason, capsys, monkeypatch, tmp_path):
