@@ -30,7 +30,7 @@ from customer_health.reports import summary
 from customer_health.reports.prediction import calibration_summary
 from orchestration.calibration import CALIBRATION_JOB_NAME
 from orchestration.jobs import DAILY_JOB_NAME, TRIGGER_TAG, WEEKLY_JOB_NAME
-from orchestration.run import failure_messages, instance, run_job
+from orchestration.run import WindowError, check_window, failure_messages, instance, run_job
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
 
     end_date = args.end_date or config.yesterday()
     start_date = end_date - dt.timedelta(days=args.window_days - 1)
+    try:  # before anything is generated or deleted
+        check_window(daily_job(), start_date, end_date)
+    except WindowError as error:
+        parser.error(str(error))
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -106,6 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         latest = latest_report(config.serving_dir())
         print("\n" + calibration_summary(latest[0] if latest else None))
     return 0
+
+
+def daily_job() -> Any:
+    """The daily job of the code location, as the demo's environment configures it."""
+    from customer_health.manifest import prepare
+    from orchestration.definitions import build_definitions
+
+    prepare()
+    return build_definitions().resolve_job_def(DAILY_JOB_NAME)
 
 
 def _calibrate(dagster_instance: Any, holdout_days: int) -> Any:

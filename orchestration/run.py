@@ -73,14 +73,33 @@ def run_job(
 
         defs = build_definitions()
     run_tags = dict(tags or {})
+    job = defs.resolve_job_def(job_name)
     if start is not None:
         start, end = parse_window(start, end or start)
+        check_window(job, start, end)
         run_tags.update(range_tags(start.isoformat(), end.isoformat()))
-    job = defs.resolve_job_def(job_name)
     days = (end - start).days + 1 if start is not None and end is not None else 0
     with planned_events_per_asset(days):
         return job.execute_in_process(
             instance=dagster_instance or instance(), tags=run_tags, raise_on_error=False
+        )
+
+
+class WindowError(ValueError):
+    """A window outside the days the job's partitions hold."""
+
+
+def check_window(job: Any, start: dt.date, end: dt.date) -> None:
+    """WindowError unless start..end lies within the job's daily partitions: from
+    HEALTH_PARTITIONS_START to today by the project's clock (HEALTH_NOW)."""
+    partitions = job.partitions_def
+    if partitions is None:
+        raise WindowError(f"{job.name} runs without a window (no --start/--end)")
+    first, last = partitions.get_first_partition_key(), partitions.get_last_partition_key()
+    if start.isoformat() < first or end.isoformat() > last:
+        raise WindowError(
+            f"the window {start}..{end} is outside the days {job.name} can build, {first}..{last} "
+            "(HEALTH_PARTITIONS_START to today by the project's clock, HEALTH_NOW)"
         )
 
 
@@ -210,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         if job == RECALCULATION_JOB_NAME and window[0] is not None:
             job, reason = recalculation_job(*window)
             print(f"{job}: {reason}")
-        result = run_job(job, *window, tags={TRIGGER_TAG: "manual"})
+        try:
+            result = run_job(job, *window, tags={TRIGGER_TAG: "manual"})
+        except WindowError as error:
+            parser.error(str(error))
     if not result.success:
         print("\n".join([f"{job} failed:", *failure_messages(result)]), file=sys.stderr)
         return 1

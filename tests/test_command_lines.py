@@ -30,10 +30,19 @@ def usage_error(main, argv: list[str], capsys: pytest.CaptureFixture[str]) -> st
         (["health_recalculation_job", "--start", "yesterday"], "must be an ISO date (YYYY-MM-DD)"),
         (["no_such_job"], "invalid choice: 'no_such_job'"),
         (["health_daily_job", "--tick"], "--tick: no sensor launches health_daily_job"),
+        # The partitions: HEALTH_PARTITIONS_START to today by the clock (HEALTH_NOW below).
+        (
+            ["health_daily_job", "--start", "2026-11-02"],
+            "the window 2026-11-02..2026-11-02 is outside the days health_daily_job can build, 2024-01-01..2026-11-01",
+        ),
+        (["health_recalculation_job", "--start", "2023-12-31", "--end", "2024-01-05"], "is outside the days"),
+        (["health_weekly_job", "--start", "2026-10-01"], "health_weekly_job runs without a window"),
     ],
 )
 def test_a_run_with_a_bad_window_or_job_is_a_usage_error(argv, reason, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("HEALTH_NOW", "2026-11-01T06:00:00+00:00")
+    monkeypatch.setenv("HEALTH_PARTITIONS_START", "2024-01-01")
     assert reason in usage_error(run_main, argv, capsys)
     assert not (tmp_path / "dagster_home").exists(), "stopped before the instance was opened"
 
@@ -51,9 +60,11 @@ def test_the_generator_and_the_demo_refuse_a_bad_size_before_touching_the_wareho
         (["--events-per-user-day", "0"], "events per user-day must be in [1, 100]"),
     ):
         assert reason in usage_error(healthgen_main, ["--duckdb-path", str(warehouse), *argv], capsys)
+    monkeypatch.setenv("HEALTH_NOW", "2026-11-01T06:00:00+00:00")
     for argv, reason in (
         (["--accounts", "0"], "need at least 1 account"),
         (["--window-days", "0"], "--window-days must be at least 1 (got 0)"),
+        (["--end-date", "2026-11-02", "--window-days", "5"], "the window 2026-10-29..2026-11-02 is outside"),
     ):
         assert reason in usage_error(demo_main, argv, capsys)
     assert warehouse.read_text() == "the warehouse of an earlier demo", "nothing was deleted or written"
