@@ -10,7 +10,9 @@ HEALTH_NOW, else the real clock).
 
 - Skips the tick, without consuming the new rows, while a run holds the warehouse pool,
   a writer holds the file, an intraday run is still queued or running, or the interval
-  has not passed: the next tick tries again.
+  has not passed: the next tick tries again. So it does while the warehouse holds no
+  scores yet: an intraday run rebuilds only what the landing feeds (no seeds), so the
+  first build is the daily job's.
 - The cursor holds the marks of the last launch and its time; run_key is the day and
   a digest of those marks, so the same landing is never requested twice.
 - Without a cursor (a new instance) the marks are compared with what the warehouse has
@@ -30,6 +32,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -50,7 +53,13 @@ from customer_health import config
 from customer_health.config import WAREHOUSE_POOL, Settings
 from customer_health.manifest import raw_tables
 from customer_health.safety import safe_identifier
-from customer_health.warehouse import WarehouseBusyError, WarehouseMissingError, raw_high_water_marks
+from customer_health.warehouse import (
+    WarehouseBusyError,
+    WarehouseMissingError,
+    raw_high_water_marks,
+    read_only_connection,
+    table_exists,
+)
 from orchestration.dbt.translator import DAILY_TAG, HealthDbtTranslator
 from orchestration.jobs import INTRADAY_JOB_NAME, INTRADAY_TAG, TRIGGER_TAG, AssetJob
 from orchestration.resources import HealthWarehouse
@@ -60,6 +69,7 @@ SENSOR_NAME = "health_intraday_sensor"
 TICK_SECONDS = 30
 LANDED_TABLES_TAG = "health/landed_tables"
 HIGH_WATER_MARK_TAG = "health/high_water_mark"
+SCORES = "marts.fct_account_health_daily"
 IN_FLIGHT = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -191,6 +201,13 @@ def _job_checks(context: SensorEvaluationContext, keys: set[AssetKey]) -> list[A
     )
 
 
+def _scored(path: Path) -> bool:
+    """The warehouse holds the daily job's scores: a daily run built it (seeds included)."""
+    schema, table = SCORES.split(".")
+    with read_only_connection(path) as connection:
+        return table_exists(connection, schema, table)
+
+
 def _in_flight(context: SensorEvaluationContext) -> bool:
     runs = context.instance.get_runs(
         filters=RunsFilter(job_name=INTRADAY_JOB_NAME, statuses=IN_FLIGHT), limit=1
@@ -258,6 +275,16 @@ def build_intraday_sensor(
             )
         if _in_flight(context):
             return SkipReason(f"new rows in {', '.join(landed)}; an intraday run is still queued or running")
+
+        try:
+            built = _scored(warehouse.path)
+        except (WarehouseBusyError, WarehouseMissingError) as error:
+            return SkipReason(f"new rows in {', '.join(landed)}; warehouse not readable now ({error})")
+        if not built:  # the intraday run rebuilds only what the landing feeds: no seeds
+            return SkipReason(
+                f"new rows in {', '.join(landed)}; the warehouse holds no scores yet "
+                f"(no {SCORES}): the daily job builds it first"
+            )
 
         today = config.today()
         newest = max(marks[name] for name in landed)

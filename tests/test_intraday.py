@@ -18,6 +18,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import duckdb
 import pytest
 from _intraday_world import (
     DAY,
@@ -258,6 +259,13 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
                 )
             )
 
+        # Raw rows, but no daily run has built the warehouse yet: nothing to run intraday on.
+        unbuilt = tick(start, None)
+        assert unbuilt.run_requests == [] and "holds no scores yet" in unbuilt.skip_message
+        assert unbuilt.cursor is None, "the landing is not consumed"
+        with duckdb.connect(str(path)) as connection:
+            connection.execute("create schema marts")
+            connection.execute("create table marts.fct_account_health_daily (account_id varchar)")
         first = tick(start, None)
         [request] = first.run_requests
         assert request.partition_key == "2026-11-01" and request.tags["health/trigger"] == "intraday"
