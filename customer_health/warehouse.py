@@ -43,6 +43,17 @@ def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str)
     return bool(row and row[0])
 
 
+SCORES = "marts.fct_account_health_daily"
+
+
+def holds_scores(path: Path) -> bool:
+    """The warehouse holds the daily job's scores (SCORES): a daily run built it, seeds
+    included. Raises WarehouseBusyError / WarehouseMissingError when it cannot be read now."""
+    schema, table = SCORES.split(".")
+    with read_only_connection(path) as connection:
+        return table_exists(connection, schema, table)
+
+
 def missing_raw(path: Path, required: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
     """Of `required` (relation "schema.table" -> its columns), what the warehouse lacks: the
     missing relations, and the missing columns ("schema.table.column") of the others (names

@@ -32,7 +32,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -54,11 +53,11 @@ from customer_health.config import WAREHOUSE_POOL, Settings
 from customer_health.manifest import raw_tables
 from customer_health.safety import safe_identifier
 from customer_health.warehouse import (
+    SCORES,
     WarehouseBusyError,
     WarehouseMissingError,
+    holds_scores,
     raw_high_water_marks,
-    read_only_connection,
-    table_exists,
 )
 from orchestration.dbt.translator import DAILY_TAG, HealthDbtTranslator
 from orchestration.jobs import INTRADAY_JOB_NAME, INTRADAY_TAG, TRIGGER_TAG, AssetJob
@@ -69,7 +68,6 @@ SENSOR_NAME = "health_intraday_sensor"
 TICK_SECONDS = 30
 LANDED_TABLES_TAG = "health/landed_tables"
 HIGH_WATER_MARK_TAG = "health/high_water_mark"
-SCORES = "marts.fct_account_health_daily"
 IN_FLIGHT = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -201,13 +199,6 @@ def _job_checks(context: SensorEvaluationContext, keys: set[AssetKey]) -> list[A
     )
 
 
-def _scored(path: Path) -> bool:
-    """The warehouse holds the daily job's scores: a daily run built it (seeds included)."""
-    schema, table = SCORES.split(".")
-    with read_only_connection(path) as connection:
-        return table_exists(connection, schema, table)
-
-
 def _in_flight(context: SensorEvaluationContext) -> bool:
     runs = context.instance.get_runs(
         filters=RunsFilter(job_name=INTRADAY_JOB_NAME, statuses=IN_FLIGHT), limit=1
@@ -277,7 +268,7 @@ def build_intraday_sensor(
             return SkipReason(f"new rows in {', '.join(landed)}; an intraday run is still queued or running")
 
         try:
-            built = _scored(warehouse.path)
+            built = holds_scores(warehouse.path)
         except (WarehouseBusyError, WarehouseMissingError) as error:
             return SkipReason(f"new rows in {', '.join(landed)}; warehouse not readable now ({error})")
         if not built:  # the intraday run rebuilds only what the landing feeds: no seeds

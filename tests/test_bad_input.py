@@ -337,38 +337,45 @@ def test_mart_quality_suites_pass_on_the_dirty_build(dirty, tmp_path):
 
 
 def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_warehouse, tmp_path):
-    """No warehouse file, or a raw table or column the contract requires missing: the run
-    fails with a message that names them before dbt starts (dbt would create an empty file,
-    or fail deep in a model's SQL). The optional overrides table may be absent."""
+    """No warehouse file, a raw table or column the contract requires missing, or an
+    intraday run on raw data no daily run has built: the run fails with a message that
+    names what is missing before dbt starts (dbt would create an empty file, or fail deep in
+    a model's SQL). The optional overrides table may be absent."""
     from _pipeline import pipeline_env, run_pipeline
 
     from orchestration.dbt.invocations import invocation_dirs
     from orchestration.run import failure_messages
 
-    day = built_warehouse.end_date
-    for world, drop in (("no_file", None), ("no_invoices", ["drop table billing.invoice"])):
+    day, today = built_warehouse.end_date, BUILD_NOW.date()
+    no_invoices = [
+        "drop table billing.invoice",
+        "alter table crm.account drop column industry",
+        "alter table product.tracks drop column received_at",
+        "drop table crm.health_override__c",  # optional: not named
+    ]
+    for world, job, expected in (
+        ("no_file", "health_daily_job", "health.duckdb does not exist: load the raw sources into it first"),
+        (
+            "no_invoices",
+            "health_daily_job",
+            "lacks what the raw-source contract requires: table(s) billing.invoice; "
+            "column(s) crm.account.industry, product.tracks.received_at\n",
+        ),
+        ("raw_only", "health_intraday_job", "holds no scores yet (no marts.fct_account_health_daily)"),
+    ):
         (tmp_path / world).mkdir()
         warehouse = tmp_path / world / "health.duckdb"
-        if drop is not None:
+        if world == "no_invoices":
             built_warehouse.copy_to(tmp_path / world)
             with duckdb.connect(str(warehouse)) as connection:
-                for statement in [
-                    *drop,
-                    "alter table crm.account drop column industry",
-                    "alter table product.tracks drop column received_at",
-                    "drop table crm.health_override__c",  # optional: not named
-                ]:
+                for statement in no_invoices:
                     connection.execute(statement)
+        elif world == "raw_only":
+            generate(warehouse, accounts=5, days=40)
         with pipeline_env(warehouse, tmp_path / world, now=BUILD_NOW):
-            result = run_pipeline("health_daily_job", day, day)
+            result = run_pipeline(job, *((today, today) if job == "health_intraday_job" else (day, day)))
         messages = "\n".join(failure_messages(result))
         assert not result.success and messages.startswith("health_dbt: "), messages
-        if drop is None:
-            assert "health.duckdb does not exist: load the raw sources into it first" in messages
-            assert not warehouse.exists(), "no empty warehouse file was created"
-        else:
-            assert (
-                "lacks what the raw-source contract requires: table(s) billing.invoice; "
-                "column(s) crm.account.industry, product.tracks.received_at\n"
-            ) in f"{messages}\n"
+        assert expected in f"{messages}\n", messages
         assert invocation_dirs(tmp_path / world / "dbt_target") == [], "dbt did not start"
+    assert not (tmp_path / "no_file" / "health.duckdb").exists(), "no empty warehouse file was created"

@@ -40,7 +40,13 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from customer_health.config import WAREHOUSE_POOL, env_int
 from customer_health.manifest import files_newer_than, raw_tables
 from customer_health.quality import open_ahead
-from customer_health.warehouse import WarehouseBusyError, WarehouseMissingError, missing_raw
+from customer_health.warehouse import (
+    SCORES,
+    WarehouseBusyError,
+    WarehouseMissingError,
+    holds_scores,
+    missing_raw,
+)
 from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
@@ -151,17 +157,19 @@ def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProje
         )
 
 
-def check_raw_sources(warehouse: HealthWarehouse, manifest: Mapping[str, Any]) -> None:
+def check_warehouse(warehouse: HealthWarehouse, manifest: Mapping[str, Any], intraday: bool = False) -> None:
     """Fail before dbt starts when the warehouse holds nothing to build from: its file does
     not exist (dbt would create an empty one and fail on every model that reads a source),
     or a raw source table the contract requires, or one of its documented columns, is
-    missing (dbt would fail deep in a model's SQL). `meta: {optional: true}` marks the table
-    the loader may leave out. A file another process holds is dbt's to report."""
+    missing (dbt would fail deep in a model's SQL), or, for an intraday run, the daily job
+    never built it. `meta: {optional: true}` marks the table the loader may leave out. A
+    file another process holds is dbt's to report."""
     required = {
         f"{table.schema}.{table.table}": table.columns for table in raw_tables(manifest) if not table.optional
     }
     try:
         tables, columns = missing_raw(warehouse.path, required)
+        unbuilt = intraday and not holds_scores(warehouse.path)
     except WarehouseMissingError:
         raise Failure(
             f"the warehouse file {warehouse.path} does not exist: load the raw sources into it "
@@ -176,6 +184,11 @@ def check_raw_sources(warehouse: HealthWarehouse, manifest: Mapping[str, Any]) -
         raise Failure(
             f"the warehouse {warehouse.path} lacks what the raw-source contract requires: "
             + "; ".join(lacking)
+        )
+    if unbuilt:
+        raise Failure(
+            f"the warehouse {warehouse.path} holds no scores yet (no {SCORES}): an intraday run "
+            "rebuilds only what a landing feeds, not the seeds; run health_daily_job first"
         )
 
 
@@ -205,7 +218,7 @@ def _run(
     rescore run that its window can be rescored (launched by hand on the wrong occasion, it
     fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
-    check_raw_sources(warehouse, manifest)
+    check_warehouse(warehouse, manifest, intraday=context.run.job_name == INTRADAY_JOB_NAME)
     keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
