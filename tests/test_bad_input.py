@@ -362,6 +362,7 @@ def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_wareh
             "column(s) crm.account.industry, product.tracks.received_at\n",
         ),
         ("raw_only", "health_intraday_job", "holds no scores yet (no marts.fct_account_health_daily)"),
+        ("raw_only_weekly", "health_weekly_job", "health_weekly_job builds on the daily job's"),
     ):
         (tmp_path / world).mkdir()
         warehouse = tmp_path / world / "health.duckdb"
@@ -370,12 +371,16 @@ def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_wareh
             with duckdb.connect(str(warehouse)) as connection:
                 for statement in no_invoices:
                     connection.execute(statement)
-        elif world == "raw_only":
+        elif world.startswith("raw_only"):
             generate(warehouse, accounts=5, days=40)
+        window = {"health_intraday_job": (today, today), "health_weekly_job": ()}.get(job, (day, day))
         with pipeline_env(warehouse, tmp_path / world, now=BUILD_NOW):
-            result = run_pipeline(job, *((today, today) if job == "health_intraday_job" else (day, day)))
+            result = run_pipeline(job, *window)
         messages = "\n".join(failure_messages(result))
         assert not result.success and messages.startswith("health_dbt: "), messages
         assert expected in f"{messages}\n", messages
-        assert invocation_dirs(tmp_path / world / "dbt_target") == [], "dbt did not start"
+        started = [path.name for path in invocation_dirs(tmp_path / world / "dbt_target")]
+        assert not [name for name in started if name.startswith("health_dbt-")], (
+            "the dbt op's dbt did not start"
+        )
     assert not (tmp_path / "no_file" / "health.duckdb").exists(), "no empty warehouse file was created"

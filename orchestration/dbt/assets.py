@@ -51,7 +51,7 @@ from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
-from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME
+from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, WEEKLY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
 PIPELINE_SELECTOR = "health_pipeline"
@@ -157,19 +157,20 @@ def _warn_if_manifest_is_stale(context: AssetExecutionContext, project: DbtProje
         )
 
 
-def check_warehouse(warehouse: HealthWarehouse, manifest: Mapping[str, Any], intraday: bool = False) -> None:
+def check_warehouse(warehouse: HealthWarehouse, manifest: Mapping[str, Any], job: str) -> None:
     """Fail before dbt starts when the warehouse holds nothing to build from: its file does
     not exist (dbt would create an empty one and fail on every model that reads a source),
     or a raw source table the contract requires, or one of its documented columns, is
-    missing (dbt would fail deep in a model's SQL), or, for an intraday run, the daily job
-    never built it. `meta: {optional: true}` marks the table the loader may leave out. A
-    file another process holds is dbt's to report."""
+    missing (dbt would fail deep in a model's SQL), or, for a job that builds on the daily
+    job's scores (intraday: no seeds; weekly: the churn model), no daily run built it.
+    `meta: {optional: true}` marks the table the loader may leave out. A file another
+    process holds is dbt's to report."""
     required = {
         f"{table.schema}.{table.table}": table.columns for table in raw_tables(manifest) if not table.optional
     }
     try:
         tables, columns = missing_raw(warehouse.path, required)
-        unbuilt = intraday and not holds_scores(warehouse.path)
+        unbuilt = job in (INTRADAY_JOB_NAME, WEEKLY_JOB_NAME) and not holds_scores(warehouse.path)
     except WarehouseMissingError:
         raise Failure(
             f"the warehouse file {warehouse.path} does not exist: load the raw sources into it "
@@ -187,8 +188,8 @@ def check_warehouse(warehouse: HealthWarehouse, manifest: Mapping[str, Any], int
         )
     if unbuilt:
         raise Failure(
-            f"the warehouse {warehouse.path} holds no scores yet (no {SCORES}): an intraday run "
-            "rebuilds only what a landing feeds, not the seeds; run health_daily_job first"
+            f"the warehouse {warehouse.path} holds no scores yet (no {SCORES}): {job} builds on "
+            f"the daily job's; run {DAILY_JOB_NAME} first"
         )
 
 
@@ -218,7 +219,7 @@ def _run(
     rescore run that its window can be rescored (launched by hand on the wrong occasion, it
     fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
-    check_warehouse(warehouse, manifest, intraday=context.run.job_name == INTRADAY_JOB_NAME)
+    check_warehouse(warehouse, manifest, context.run.job_name)
     keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
