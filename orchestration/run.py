@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{job}: not run: {skipped}")
             return 0
     else:
-        default = {WEEKLY_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(job, yesterday())
+        default = {WEEKLY_JOB_NAME: None, CALIBRATION_JOB_NAME: None, INTRADAY_JOB_NAME: today()}.get(
+            job, yesterday()
+        )
         start = args.start or (default.isoformat() if default else None)
         try:
             window = parse_window(start, args.end or start) if start else (None, None)

@@ -37,6 +37,7 @@ def usage_error(main, argv: list[str], capsys: pytest.CaptureFixture[str]) -> st
         ),
         (["health_recalculation_job", "--start", "2023-12-31", "--end", "2024-01-05"], "is outside the days"),
         (["health_weekly_job", "--start", "2026-10-01"], "health_weekly_job runs without a window"),
+        (["health_calibration_job", "--start", "2026-10-01"], "health_calibration_job runs without a window"),
     ],
 )
 def test_a_run_with_a_bad_window_or_job_is_a_usage_error(argv, reason, capsys, monkeypatch, tmp_path):
