@@ -336,7 +336,7 @@ def test_mart_quality_suites_pass_on_the_dirty_build(dirty, tmp_path):
     assert result.success, result.summary()
 
 
-def test_a_warehouse_without_its_raw_sources_fails_before_dbt_starts(built_warehouse, tmp_path):
+def test_a_warehouse_without_what_the_job_builds_from_fails_before_dbt_starts(built_warehouse, tmp_path):
     """No warehouse file, a raw table or column the contract requires missing, or an
     intraday run on raw data no daily run has built: the run fails with a message that
     names what is missing before dbt starts (dbt would create an empty file, or fail deep in

@@ -215,9 +215,9 @@ def _run(
     warehouse: HealthWarehouse,
     manifest: Mapping[str, Any],
 ) -> Iterator[Any]:
-    """The run's one dbt invocation. It checks first that the raw sources are there, and a
-    rescore run that its window can be rescored (launched by hand on the wrong occasion, it
-    fails and says why)."""
+    """The run's one dbt invocation. It checks first that the warehouse holds what the job
+    builds from (check_warehouse), and a rescore run that its window can be rescored
+    (launched by hand on the wrong occasion, it fails and says why)."""
     _warn_if_manifest_is_stale(context, project)
     check_warehouse(warehouse, manifest, context.run.job_name)
     keep = keep_setting()
