@@ -76,7 +76,7 @@ def accounts_most_at_risk(con: duckdb.DuckDBPyConnection, limit: int = RISK_LIST
         horizon = con.execute("select max(horizon_days) from marts.fct_churn_risk").fetchone()[0]
         rows = [(r[0], r[1], percent(r[2]), *r[3:]) for r in rows]
         title = (
-            f"{limit} accounts most at risk (churn-risk model: probability of churn within "
+            f"{_accounts(len(rows))} most at risk (churn-risk model: probability of churn within "
             f"{horizon} days, risk factors; health-score reasons = 30-day change):"
         )
         headers = ["account", "name", "p(churn)", "band", "score", "risk factors", "score reasons"]
@@ -94,9 +94,14 @@ def accounts_most_at_risk(con: duckdb.DuckDBPyConnection, limit: int = RISK_LIST
             """,
             [limit],
         ).fetchall()
-        title = f"{limit} accounts most at risk (lowest health score; the churn model is not trained):"
+        title = f"{_accounts(len(rows))} most at risk (lowest health score; the churn model is not trained):"
         headers = ["account", "name", "band", "score", "30d change", "reasons"]
     return title + "\n" + text_table(headers, rows, max_width=70)
+
+
+def _accounts(count: int) -> str:
+    """The title's count: as many as listed (a book of fewer accounts than the limit)."""
+    return f"{count} account" + ("" if count == 1 else "s")
 
 
 def backtest(con: duckdb.DuckDBPyConnection, horizon_days: int = SUMMARY_HORIZON_DAYS) -> str:
