@@ -115,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
 def daily_job() -> Any:
     """The daily job of the code location, as the demo's environment configures it."""
     from customer_health.manifest import prepare
+
+    prepare()  # first: importing the code location loads the manifest (a fresh clone has none)
     from orchestration.definitions import build_definitions
 
-    prepare()
     return build_definitions().resolve_job_def(DAILY_JOB_NAME)
 
 

@@ -4,9 +4,13 @@ stderr, no traceback) before they do any work: `python -m orchestration.run`,
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_DIR
 
 from healthgen.__main__ import main as healthgen_main
 from orchestration.demo import main as demo_main
@@ -69,3 +73,27 @@ def test_the_generator_and_the_demo_refuse_a_bad_size_before_touching_the_wareho
     ):
         assert reason in usage_error(demo_main, argv, capsys)
     assert warehouse.read_text() == "the warehouse of an earlier demo", "nothing was deleted or written"
+
+
+def test_the_demo_on_a_fresh_clone_prepares_the_manifest_before_it_checks_the_window(tmp_path: Path):
+    """`make demo` on a fresh clone has no dbt manifest yet: the demo prepares it before it
+    loads the code location (a new process, so nothing is imported yet)."""
+    manifest = tmp_path / "target" / "manifest.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "orchestration.demo", "--end-date", "2026-11-02", "--window-days", "5"],
+        cwd=PROJECT_DIR,
+        env={
+            **os.environ,
+            "HEALTH_DBT_MANIFEST": str(manifest),
+            "HEALTH_NOW": "2026-11-01T06:00:00+00:00",
+            "HEALTH_DUCKDB_PATH": str(tmp_path / "health.duckdb"),
+            "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr[-3000:]
+    assert "Traceback" not in completed.stderr and "is outside the days" in completed.stderr
+    assert manifest.exists() and not (tmp_path / "health.duckdb").exists()
