@@ -209,6 +209,38 @@ def pii_column_names(manifest: Mapping[str, Any] | None = None) -> list[str]:
     return sorted({name for names in pii_columns(manifest).values() for name in names})
 
 
+@dataclass(frozen=True)
+class KeptTable:
+    """A table dbt keeps between runs, as the project declares it: an incremental model's, or
+    a seed's (reloaded by the runs that load seeds, read as it is by the others)."""
+
+    name: str
+    resource_type: str  # "model" or "seed"
+    relation: str  # "schema.alias"
+    columns: tuple[str, ...]  # documented: the columns it holds (tests/test_upgrade.py)
+    event_time: str | None  # the column of its days (config event_time), if it has days
+
+
+def kept_tables(manifest: Mapping[str, Any] | None = None) -> list[KeptTable]:
+    """Every enabled incremental model and seed, sorted by relation."""
+    manifest = manifest if manifest is not None else load_manifest()
+    return sorted(
+        (
+            KeptTable(
+                name=node["name"],
+                resource_type=node["resource_type"],
+                relation=f"{node['schema']}.{node['alias']}",
+                columns=tuple(node.get("columns", {})),
+                event_time=node["config"].get("event_time"),
+            )
+            for node in manifest["nodes"].values()
+            if node.get("resource_type") == "seed"
+            or (node.get("resource_type") == "model" and node["config"].get("materialized") == "incremental")
+        ),
+        key=lambda table: table.relation,
+    )
+
+
 def models_with_tag(tag: str, manifest: Mapping[str, Any] | None = None) -> list[Mapping[str, Any]]:
     manifest = manifest if manifest is not None else load_manifest()
     return [

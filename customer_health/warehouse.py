@@ -54,17 +54,24 @@ def holds_scores(path: Path) -> bool:
         return table_exists(connection, schema, table)
 
 
+def relation_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Every relation of the database ("schema.table", lower case) -> its columns (lower
+    case: DuckDB compares names case-insensitively)."""
+    present: dict[str, set[str]] = {}
+    for schema, table, column in connection.execute(
+        "select table_schema, table_name, column_name from information_schema.columns"
+    ).fetchall():
+        present.setdefault(f"{schema}.{table}".lower(), set()).add(column.lower())
+    return present
+
+
 def missing_raw(path: Path, required: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
     """Of `required` (relation "schema.table" -> its columns), what the warehouse lacks: the
     missing relations, and the missing columns ("schema.table.column") of the others (names
     compared case-insensitively, as DuckDB does). Raises WarehouseBusyError /
     WarehouseMissingError when it cannot be read now."""
     with read_only_connection(path) as connection:
-        present: dict[str, set[str]] = {}
-        for schema, table, column in connection.execute(
-            "select table_schema, table_name, column_name from information_schema.columns"
-        ).fetchall():
-            present.setdefault(f"{schema}.{table}".lower(), set()).add(column.lower())
+        present = relation_columns(connection)
     relations = sorted(relation for relation in required if relation.lower() not in present)
     columns = [
         f"{relation}.{column}"

@@ -37,7 +37,7 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from customer_health.config import WAREHOUSE_POOL, env_int
+from customer_health.config import WAREHOUSE_POOL, env_int, yesterday
 from customer_health.manifest import files_newer_than, raw_tables
 from customer_health.quality import open_ahead
 from customer_health.warehouse import (
@@ -51,7 +51,8 @@ from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
-from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, WEEKLY_JOB_NAME
+from orchestration.dbt.upgrade import drift_message, drop_tables, recalculate_command, schema_drift
+from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, RECALCULATION_JOB_NAME, WEEKLY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
 PIPELINE_SELECTOR = "health_pipeline"
@@ -193,6 +194,46 @@ def check_warehouse(warehouse: HealthWarehouse, manifest: Mapping[str, Any], job
         )
 
 
+def rebuild_drifted(
+    context: AssetExecutionContext,
+    warehouse: HealthWarehouse,
+    manifest: Mapping[str, Any],
+    window: tuple[dt.date, dt.date] | None,
+) -> None:
+    """Tables an earlier version of the project built with other columns
+    (orchestration/dbt/upgrade.py): the recalculation drops the incremental models' when its
+    window covers the days they hold, and dbt builds them again over it; every other run
+    fails before dbt starts, with the recalculation that mends it. Seeds mend themselves in
+    every run that loads them: all but the intraday run."""
+    try:
+        drifts = schema_drift(warehouse.path, manifest)
+    except (WarehouseBusyError, WarehouseMissingError):
+        return  # check_warehouse let it through: dbt's to report
+    job = context.run.job_name
+    if drifts and not drifts.models() and job == INTRADAY_JOB_NAME:
+        raise Failure(
+            f"the definition seeds changed columns since the last daily run ({drifts.describe()}): "
+            f"an intraday run reads them as that run loaded them; run {DAILY_JOB_NAME} first"
+        )
+    drifts = drifts.models()
+    if not drifts:
+        return
+    default = window[1] if window else yesterday()
+    if job != RECALCULATION_JOB_NAME:
+        raise Failure(drift_message(warehouse.path, drifts, default))
+    missing = drifts.uncovered(window)
+    if missing is not None:
+        days = (min(missing[0], window[0]), max(missing[1], window[1])) if window else missing
+        raise Failure(
+            f"this recalculation rebuilds tables an earlier version of the project built "
+            f"({drifts.describe()}), and its window does not cover the days the warehouse has "
+            f"scores for ({missing[0]}..{missing[1]}), which would be lost: "
+            f"{recalculate_command(days, default)}"
+        )
+    drop_tables(warehouse.path, drifts)
+    context.log.warning(f"rebuilt over the window, as on a first build: {drifts.describe()}")
+
+
 def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
     """Hand this invocation's parse state to the next one.
 
@@ -223,6 +264,7 @@ def _run(
     keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
+    rebuild_drifted(context, warehouse, manifest, window)
     if window is not None:
         path = context.run.tags.get(PATH_TAG, RunPath.FULL)
         if path == RunPath.RESCORE:

@@ -36,6 +36,7 @@ import duckdb
 from customer_health.config import env_text
 from customer_health.definitions import definition_version
 from customer_health.warehouse import WarehouseMissingError, read_only_connection
+from orchestration.dbt.upgrade import drifted
 
 EVENT_HISTORY_TAG = "event_history"
 PATH_TAG = "health/recalculation_path"
@@ -68,6 +69,10 @@ def choose_path(
     span_start = start - dt.timedelta(days=score_change_days)
     try:
         with read_only_connection(warehouse) as connection:
+            drifts = drifted(connection, manifest).models()
+            if drifts:
+                reason = f"tables an earlier version of the project built, to rebuild: {drifts.describe()}"
+                return PathChoice(RunPath.FULL, reason)
             changed_days = connection.execute(
                 "select count(distinct as_of_date) from marts.fct_account_health_daily "
                 "where as_of_date between ? and ? and definition_version <> ?",
