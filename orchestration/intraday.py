@@ -60,6 +60,7 @@ from customer_health.warehouse import (
     raw_high_water_marks,
 )
 from orchestration.dbt.translator import DAILY_TAG, HealthDbtTranslator
+from orchestration.dbt.upgrade import schema_drift
 from orchestration.jobs import INTRADAY_JOB_NAME, INTRADAY_TAG, TRIGGER_TAG, AssetJob
 from orchestration.resources import HealthWarehouse
 from orchestration.sensors import pool_busy
@@ -269,12 +270,19 @@ def build_intraday_sensor(
 
         try:
             built = holds_scores(warehouse.path)
+            drifts = schema_drift(warehouse.path, manifest) if built else None
         except (WarehouseBusyError, WarehouseMissingError) as error:
             return SkipReason(f"new rows in {', '.join(landed)}; warehouse not readable now ({error})")
         if not built:  # the intraday run rebuilds only what the landing feeds: no seeds
             return SkipReason(
                 f"new rows in {', '.join(landed)}; the warehouse holds no scores yet "
                 f"(no {SCORES}): the daily job builds it first"
+            )
+        if drifts:  # the run would stop before dbt (orchestration/dbt/upgrade.py)
+            return SkipReason(
+                f"new rows in {', '.join(landed)}; the warehouse holds tables an earlier version of "
+                f"the project built ({drifts.describe()}): the daily job reloads seeds; models need the "
+                "recalculation its failure names"
             )
 
         today = config.today()

@@ -43,6 +43,7 @@ from conftest import END_DATE, generate
 from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context, build_sensor_context
 
 from customer_health import serving
+from customer_health.manifest import kept_tables
 from healthgen.landing import land_events, land_hour
 from orchestration.dbt.invocations import invocation_dirs
 from orchestration.run import execute_request
@@ -266,6 +267,16 @@ def test_the_intraday_sensor_launches_on_new_rows_at_most_every_interval(tmp_pat
         with duckdb.connect(str(path)) as connection:
             connection.execute("create schema marts")
             connection.execute("create table marts.fct_account_health_daily (account_id varchar)")
+        # Scores an earlier version of the project built, with other columns: the run would
+        # stop before dbt (orchestration/dbt/upgrade.py), so the tick does not launch it.
+        earlier = tick(start, None)
+        assert earlier.run_requests == [] and "an earlier version" in earlier.skip_message
+        assert earlier.cursor is None, "the landing is not consumed"
+        [scores] = [table for table in kept_tables() if table.relation == "marts.fct_account_health_daily"]
+        with duckdb.connect(str(path)) as connection:
+            connection.execute(
+                f"create or replace table {scores.relation} ({' varchar, '.join(scores.columns)} varchar)"
+            )
         first = tick(start, None)
         [request] = first.run_requests
         assert request.partition_key == "2026-11-01" and request.tags["health/trigger"] == "intraday"

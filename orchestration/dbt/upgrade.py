@@ -105,7 +105,7 @@ def drifted(connection: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) 
         held_columns = present.get(table.relation.lower())
         if held_columns is None:
             continue  # not built yet: dbt creates it
-        if table.relation == SCORES and table.event_time:
+        if table.relation == SCORES and table.event_time and table.event_time.lower() in held_columns:
             first, last = connection.execute(
                 f"select min({table.event_time}), max({table.event_time}) from {SCORES}"
             ).fetchone()
