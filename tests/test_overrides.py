@@ -24,6 +24,7 @@ from conftest import BUILD_NOW, END_DATE, PROJECT_DIR, generate, run_dbt, window
 from reference.hierarchy import METHODS, clean_links, figures, node_band, read_band_rules, subtrees
 from reference.products import item_days, usable_parents
 from reference.staging import current_versions, load
+from test_faults import mart_hashes
 
 OPEN_END_DAYS = 90  # dbt var override_open_end_days (default)
 BANDS = ("good", "average", "poor")
@@ -283,22 +284,6 @@ def test_override_expiring_alert_opens_seven_days_before_the_end(world):
 
 ABSENT = {"accounts": 40, "days": 100, "seed": 3, "bad_rows_rate": 0.02}
 ABSENT_WINDOW = (END_DATE - dt.timedelta(days=2), END_DATE)
-
-
-def mart_hashes(path) -> dict[str, tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]  # fmt: skip
-        return {
-            t: con.execute(
-                f"select count(*), md5(coalesce(string_agg(cast(r as varchar), '\n' order by cast(r as varchar)), '')) "
-                f"from marts.{t} as r"
-            ).fetchone()
-            for t in tables
-        }
-    finally:
-        con.close()
 
 
 def test_a_warehouse_without_the_table_has_no_overrides_and_nothing_else_changes(tmp_path):
