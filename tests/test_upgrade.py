@@ -17,7 +17,7 @@ from test_pipeline import copy_world, dbt_commands
 
 from customer_health.manifest import load_manifest, prepare
 from customer_health.warehouse import read_only_connection, relation_columns
-from orchestration.dbt.upgrade import Drifts, schema_drift
+from orchestration.dbt.upgrade import PENDING, Drifts, drop_tables, schema_drift
 from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, RECALCULATION_JOB_NAME
 from orchestration.run import failure_messages, recalculation_job
 
@@ -93,14 +93,27 @@ def test_an_earlier_versions_tables_fail_the_runs_until_one_recalculation_rebuil
         message = run_messages(short)
         assert "does not cover" in message and command in message, message
         assert dbt_commands(instance, short.run_id) == []
-        assert len(schema_drift(warehouse, manifest).tables) == 3
-        # Over the scored days it rebuilds them.
+        drifts = schema_drift(warehouse, manifest)
+        assert len(drifts.tables) == 3
+        # A rebuild that dropped the tables and did not finish (killed before dbt built them):
+        # the next daily run must not create them with its own day only.
+        drop_tables(warehouse, drifts.models())
+        interrupted = run_pipeline(DAILY_JOB_NAME, end, end)
+        message = run_messages(interrupted)
+        assert f"{MART} (dropped by a rebuild that did not finish)" in message and command in message, message
+        assert dbt_commands(instance, interrupted.run_id) == []
+        # Over the scored days the recalculation rebuilds them.
         rebuild = run_pipeline(job, start, end)
         assert_success(rebuild)
         warnings = [entry.user_message for entry in instance.all_logs(rebuild.run_id)]
-        assert any(line.startswith("rebuilt over the window") and mart_drift in line for line in warnings)
+        assert any(
+            line.startswith("rebuilt over the window") and MART in line and LOOK_BACK in line
+            for line in warnings
+        )
 
     assert schema_drift(warehouse, manifest) == Drifts((), (start, end)), "the seed reloaded too"
+    with read_only_connection(warehouse) as connection:
+        assert PENDING not in relation_columns(connection), "the finished rebuild is no longer pending"
     assert_same_marts(warehouse, both_hashes(built_warehouse.path), what="rebuilt")
     rows = f"select * from {LOOK_BACK} order by all"
     with (

@@ -51,7 +51,13 @@ from orchestration.dbt.history_checks import HISTORY_SCAN_TAG
 from orchestration.dbt.invocations import keep_setting, prune_invocations, target_base
 from orchestration.dbt.paths import PATH_TAG, RunPath, choose_path, choose_scoring_span
 from orchestration.dbt.translator import HealthDbtTranslator
-from orchestration.dbt.upgrade import drift_message, drop_tables, recalculate_command, schema_drift
+from orchestration.dbt.upgrade import (
+    drift_message,
+    drop_tables,
+    rebuild_done,
+    recalculate_command,
+    schema_drift,
+)
 from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, RECALCULATION_JOB_NAME, WEEKLY_JOB_NAME
 from orchestration.resources import HealthWarehouse
 
@@ -199,16 +205,16 @@ def rebuild_drifted(
     warehouse: HealthWarehouse,
     manifest: Mapping[str, Any],
     window: tuple[dt.date, dt.date] | None,
-) -> None:
+) -> bool:
     """Tables an earlier version of the project built with other columns
     (orchestration/dbt/upgrade.py): the recalculation drops the incremental models' when its
-    window covers the days they hold, and dbt builds them again over it; every other run
-    fails before dbt starts, with the recalculation that mends it. Seeds mend themselves in
-    every run that loads them: all but the intraday run."""
+    window covers the days they hold, and dbt builds them again over it (True: it dropped
+    them); every other run fails before dbt starts, with the recalculation that mends it.
+    Seeds mend themselves in every run that loads them: all but the intraday run."""
     try:
         drifts = schema_drift(warehouse.path, manifest)
     except (WarehouseBusyError, WarehouseMissingError):
-        return  # check_warehouse let it through: dbt's to report
+        return False  # check_warehouse let it through: dbt's to report
     job = context.run.job_name
     if drifts and not drifts.models() and job == INTRADAY_JOB_NAME:
         raise Failure(
@@ -217,7 +223,7 @@ def rebuild_drifted(
         )
     drifts = drifts.models()
     if not drifts:
-        return
+        return False
     default = window[1] if window else yesterday()
     if job != RECALCULATION_JOB_NAME:
         raise Failure(drift_message(warehouse.path, drifts, default))
@@ -232,6 +238,7 @@ def rebuild_drifted(
         )
     drop_tables(warehouse.path, drifts)
     context.log.warning(f"rebuilt over the window, as on a first build: {drifts.describe()}")
+    return True
 
 
 def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
@@ -264,7 +271,7 @@ def _run(
     keep = keep_setting()
     args = build_args(context)
     window = run_window(context)
-    rebuild_drifted(context, warehouse, manifest, window)
+    rebuilding = rebuild_drifted(context, warehouse, manifest, window)
     if window is not None:
         path = context.run.tags.get(PATH_TAG, RunPath.FULL)
         if path == RunPath.RESCORE:
@@ -288,6 +295,8 @@ def _run(
         with run_vars_in_environment(values):
             invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
+        if rebuilding:
+            rebuild_done(warehouse.path)
         _keep_partial_parse(invocation.target_path, project)
     finally:
         opening.join()

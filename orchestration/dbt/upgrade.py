@@ -16,6 +16,10 @@ them again over its window as a first build over those days would: the days befo
 an intermediate model holds for its look-back (the 30 compared days, 90 days of activity) are
 the ones a build over the window computes. So no day is lost. A recalculation whose window
 does not cover the scored days fails before it drops anything, and says which window would.
+The drop records the tables in PENDING, in the same transaction, and the op clears it after
+dbt succeeded: a rebuild that did not finish (killed, or a failing model) leaves the dropped
+tables absent, and they count as drifted until a recalculation rebuilds them, instead of
+the next daily run creating them with its own day only.
 
 Seeds are reloaded whole by every run that loads them (`+full_refresh: true` in
 dbt_project.yml recreates the table), so a seed with other columns mends itself, except in
@@ -40,6 +44,7 @@ from customer_health.manifest import kept_tables
 from customer_health.warehouse import SCORES, read_only_connection, relation_columns
 
 Days = tuple[dt.date, dt.date]  # a first and a last day, inclusive
+PENDING = "main.health_pending_rebuild"  # the tables a rebuild dropped, until it succeeds
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,11 @@ class Drift:
     added: tuple[str, ...]  # built by the project, not in the table
     removed: tuple[str, ...]  # in the table, no longer built
     daily: bool  # it holds days (config event_time): its rebuild must cover the scored days
+    dropped: bool = False  # dropped by a rebuild that did not finish: absent
 
     def describe(self) -> str:
+        if self.dropped:
+            return f"{self.relation} (dropped by a rebuild that did not finish)"
         parts = ([f"new column(s) {', '.join(self.added)}"] if self.added else []) + (
             [f"column(s) {', '.join(self.removed)} no longer built"] if self.removed else []
         )
@@ -101,6 +109,14 @@ def drifted(connection: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) 
     """schema_drift on an open connection."""
     present = relation_columns(connection)
     tables, scored = [], None
+    if PENDING in present:
+        tables += [
+            Drift(relation, "model", (), (), daily, dropped=True)
+            for relation, daily in connection.execute(
+                f"select relation, daily from {PENDING} order by 1"
+            ).fetchall()
+            if relation.lower() not in present
+        ]
     for table in kept_tables(manifest):
         held_columns = present.get(table.relation.lower())
         if held_columns is None:
@@ -140,10 +156,19 @@ def drift_message(warehouse: Path, drifts: Drifts, default: dt.date) -> str:
 
 
 def drop_tables(warehouse: Path, drifts: Drifts) -> None:
-    """Drop the drifted tables, in one transaction: dbt then builds each as on a first run."""
+    """Drop the drifted tables and record them in PENDING, in one transaction: dbt then
+    builds each as on a first run."""
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("begin")
+        connection.execute(f"create or replace table {PENDING} (relation varchar, daily boolean)")
         for drift in drifts.tables:
             schema, table = drift.relation.split(".", 1)
-            connection.execute(f'drop table "{schema}"."{table}"')
+            connection.execute(f"insert into {PENDING} values (?, ?)", [drift.relation, drift.daily])
+            connection.execute(f'drop table if exists "{schema}"."{table}"')
         connection.execute("commit")
+
+
+def rebuild_done(warehouse: Path) -> None:
+    """The rebuild's dbt invocation succeeded: every dropped table is built again."""
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(f"drop table if exists {PENDING}")
