@@ -57,6 +57,7 @@ from orchestration.dbt.upgrade import (
     rebuild_done,
     recalculate_command,
     schema_drift,
+    unbuilt_warning,
 )
 from orchestration.jobs import DAILY_JOB_NAME, INTRADAY_JOB_NAME, RECALCULATION_JOB_NAME, WEEKLY_JOB_NAME
 from orchestration.resources import HealthWarehouse
@@ -210,12 +211,17 @@ def rebuild_drifted(
     (orchestration/dbt/upgrade.py): the recalculation drops the incremental models' when its
     window covers the days they hold, and dbt builds them again over it (True: it dropped
     them); every other run fails before dbt starts, with the recalculation that mends it.
-    Seeds mend themselves in every run that loads them: all but the intraday run."""
+    Seeds mend themselves in every run that loads them: all but the intraday run. A daily
+    model without a table gets a warning: a run creates it with its own days only."""
     try:
         drifts = schema_drift(warehouse.path, manifest)
     except (WarehouseBusyError, WarehouseMissingError):
         return False  # check_warehouse let it through: dbt's to report
     job = context.run.job_name
+    default = window[1] if window else yesterday()
+    unbuilt = unbuilt_warning(drifts, window, default)
+    if unbuilt:
+        context.log.warning(unbuilt)
     if drifts and not drifts.models() and job == INTRADAY_JOB_NAME:
         raise Failure(
             f"the definition seeds changed columns since the last daily run ({drifts.describe()}): "
@@ -224,7 +230,6 @@ def rebuild_drifted(
     drifts = drifts.models()
     if not drifts:
         return False
-    default = window[1] if window else yesterday()
     if job != RECALCULATION_JOB_NAME:
         raise Failure(drift_message(warehouse.path, drifts, default))
     missing = drifts.uncovered(window)

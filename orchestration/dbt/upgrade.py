@@ -26,6 +26,10 @@ dbt_project.yml recreates the table), so a seed with other columns mends itself,
 an intraday run, which loads none and reads the seeds as the last daily run left them: it
 fails and asks for the daily run.
 
+A daily model without a table (new in this version, or not reached by an interrupted build)
+is not stopped for: a run creates it with its own days, and the op warns, with the
+recalculation of the scored days that fills its history.
+
 The comparison reads column names, not types: a column whose type changed is dbt's to report.
 docs/decisions/0021-upgrading-a-warehouse.md.
 """
@@ -73,13 +77,18 @@ class Drifts:
 
     tables: tuple[Drift, ...]
     scored: Days | None  # the first and last day of SCORES (None: no scores yet)
+    # Daily models without a table (not dropped by a rebuild): new in this version, or not
+    # reached by a killed build. A run creates them with its own days only.
+    unbuilt: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.tables)
 
     def models(self) -> Drifts:
         """The incremental models among them: what only a recalculation mends."""
-        return Drifts(tuple(drift for drift in self.tables if drift.resource_type == "model"), self.scored)
+        return Drifts(
+            tuple(drift for drift in self.tables if drift.resource_type == "model"), self.scored, self.unbuilt
+        )
 
     def describe(self) -> str:
         return ", ".join(drift.describe() for drift in self.tables)
@@ -117,10 +126,13 @@ def drifted(connection: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) 
             ).fetchall()
             if relation.lower() not in present
         ]
+    unbuilt = []
     for table in kept_tables(manifest):
         held_columns = present.get(table.relation.lower())
-        if held_columns is None:
-            continue  # not built yet: dbt creates it
+        if held_columns is None:  # not built yet: dbt creates it
+            if table.resource_type == "model" and table.event_time:
+                unbuilt.append(table.relation)
+            continue
         if table.relation == SCORES and table.event_time and table.event_time.lower() in held_columns:
             first, last = connection.execute(
                 f"select min({table.event_time}), max({table.event_time}) from {SCORES}"
@@ -137,7 +149,8 @@ def drifted(connection: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) 
                     daily=table.event_time is not None,
                 )
             )
-    return Drifts(tuple(tables), scored)
+    dropped = {drift.relation for drift in tables}
+    return Drifts(tuple(tables), scored, tuple(relation for relation in unbuilt if relation not in dropped))
 
 
 def recalculate_command(days: Days | None, default: dt.date) -> str:
@@ -152,6 +165,21 @@ def drift_message(warehouse: Path, drifts: Drifts, default: dt.date) -> str:
         f"other columns: {drifts.describe()}. dbt would fail on them (on_schema_change='fail'), "
         "and a full refresh would keep only a run's window. Recalculate the days it has scores "
         f"for, which rebuilds them: {recalculate_command(drifts.days, default)}"
+    )
+
+
+def unbuilt_warning(drifts: Drifts, window: Days | None, default: dt.date) -> str | None:
+    """What a run over `window` should say about daily models without a table, when the
+    warehouse has scores: it creates them with its own days only (None: nothing to say)."""
+    if not drifts.unbuilt or drifts.scored is None:
+        return None
+    scored = drifts.scored
+    if window is not None and window[0] <= scored[0] and scored[1] <= window[1]:
+        return None
+    return (
+        f"daily model(s) without a table: {', '.join(drifts.unbuilt)} (new in this version of the "
+        "project, or not reached by an interrupted build): a run creates them with its own days "
+        f"only; to fill the days the warehouse has scores for: {recalculate_command(scored, default)}"
     )
 
 
