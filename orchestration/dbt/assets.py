@@ -218,8 +218,7 @@ def rebuild_drifted(
     except (WarehouseBusyError, WarehouseMissingError):
         return False  # check_warehouse let it through: dbt's to report
     job = context.run.job_name
-    default = window[1] if window else yesterday()
-    unbuilt = unbuilt_warning(drifts, window, default)
+    unbuilt = unbuilt_warning(drifts, window)
     if unbuilt:
         context.log.warning(unbuilt)
     if drifts and not drifts.models() and job == INTRADAY_JOB_NAME:
@@ -231,7 +230,7 @@ def rebuild_drifted(
     if not drifts:
         return False
     if job != RECALCULATION_JOB_NAME:
-        raise Failure(drift_message(warehouse.path, drifts, default))
+        raise Failure(drift_message(warehouse.path, drifts, window[1] if window else yesterday()))
     missing = drifts.uncovered(window)
     if missing is not None:
         days = (min(missing[0], window[0]), max(missing[1], window[1])) if window else missing
@@ -239,7 +238,7 @@ def rebuild_drifted(
             f"this recalculation rebuilds tables an earlier version of the project built "
             f"({drifts.describe()}), and its window does not cover the days the warehouse has "
             f"scores for ({missing[0]}..{missing[1]}), which would be lost: "
-            f"{recalculate_command(days, default)}"
+            f"{recalculate_command(days)}"
         )
     drop_tables(warehouse.path, drifts)
     context.log.warning(f"rebuilt over the window, as on a first build: {drifts.describe()}")

@@ -102,9 +102,11 @@ class Drifts:
     def uncovered(self, window: Days | None) -> Days | None:
         """The days a recalculation over `window` must cover and does not (None: it covers them)."""
         days = self.days
-        if days is None or (window is not None and window[0] <= days[0] and days[1] <= window[1]):
-            return None
-        return days
+        return None if days is None or covers(window, days) else days
+
+
+def covers(window: Days | None, days: Days) -> bool:
+    return window is not None and window[0] <= days[0] and days[1] <= window[1]
 
 
 def schema_drift(warehouse: Path, manifest: Mapping[str, Any]) -> Drifts:
@@ -153,33 +155,31 @@ def drifted(connection: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any]) 
     return Drifts(tuple(tables), scored, tuple(relation for relation in unbuilt if relation not in dropped))
 
 
-def recalculate_command(days: Days | None, default: dt.date) -> str:
-    first, last = days or (default, default)
-    return f"make recalculate START={first.isoformat()} END={last.isoformat()}"
+def recalculate_command(days: Days) -> str:
+    return f"make recalculate START={days[0].isoformat()} END={days[1].isoformat()}"
 
 
 def drift_message(warehouse: Path, drifts: Drifts, default: dt.date) -> str:
-    """Why a run other than the recalculation cannot go on, and the command that mends it."""
+    """Why a run other than the recalculation cannot go on, and the command that mends it
+    (over `default` when the tables hold no days: any window rebuilds them)."""
     return (
         f"the warehouse {warehouse} holds tables an earlier version of the project built, with "
         f"other columns: {drifts.describe()}. dbt would fail on them (on_schema_change='fail'), "
         "and a full refresh would keep only a run's window. Recalculate the days it has scores "
-        f"for, which rebuilds them: {recalculate_command(drifts.days, default)}"
+        f"for, which rebuilds them: {recalculate_command(drifts.days or (default, default))}"
     )
 
 
-def unbuilt_warning(drifts: Drifts, window: Days | None, default: dt.date) -> str | None:
+def unbuilt_warning(drifts: Drifts, window: Days | None) -> str | None:
     """What a run over `window` should say about daily models without a table, when the
     warehouse has scores: it creates them with its own days only (None: nothing to say)."""
-    if not drifts.unbuilt or drifts.scored is None:
-        return None
     scored = drifts.scored
-    if window is not None and window[0] <= scored[0] and scored[1] <= window[1]:
+    if not drifts.unbuilt or scored is None or covers(window, scored):
         return None
     return (
         f"daily model(s) without a table: {', '.join(drifts.unbuilt)} (new in this version of the "
         "project, or not reached by an interrupted build): a run creates them with its own days "
-        f"only; to fill the days the warehouse has scores for: {recalculate_command(scored, default)}"
+        f"only; to fill the days the warehouse has scores for: {recalculate_command(scored)}"
     )
 
 
