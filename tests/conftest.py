@@ -160,20 +160,26 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-# The files that take longest, longest first (seconds of one worker, `make test` on 2 cores).
-# `make test` hands whole files to its two workers in collection order
-# (--dist loadfile --no-loadscope-reorder): longest first keeps both busy to the end, and
-# the first two (neither needs the session warehouse at its start) run while the other
-# worker builds it. Every other file follows in pytest's order.
+# The order in which `make test` hands whole files to its two workers (--dist loadfile
+# --no-loadscope-reorder: collection order). test_pipeline.py goes first: its first test
+# builds the session warehouse, while the other worker runs the longest file that needs no
+# session warehouse. Then the longest first, which keeps both workers busy to the end.
+# Every other file follows in pytest's order. Seconds: one worker's, the `.ci/run` proof at
+# ec6d97f (docs/decisions/0007).
 LONGEST_FIRST = (
-    "test_benchmark_smoke.py",  # ~450: a Dagster process per benchmark phase
-    "test_intraday.py",  # ~330: a live day, start to finalisation
-    "test_pipeline.py",  # ~450
-    "test_faults.py",  # ~250
-    "test_recalculation_paths.py",  # ~220
-    "test_alert_delivery.py",  # ~150
-    "test_overrides.py",  # ~150
-    "test_incremental_windows.py",  # ~150
+    "test_pipeline.py",  # 159 and the session warehouse's build, 35
+    "test_benchmark_smoke.py",  # 115: a Dagster process per benchmark phase
+    "test_intraday.py",  # 98: a live day, start to finalisation
+    "test_faults.py",  # 75
+    "test_recalculation_paths.py",  # 58
+    "test_overrides.py",  # 36
+    "test_compare_definitions.py",  # 35
+    "test_upgrade.py",  # 31
+    "test_dagster_ui.py",  # 30
+    "test_incremental_windows.py",  # 26
+    "test_daily_scoring_span.py",  # 25
+    "test_alert_delivery.py",  # 22
+    "test_dbt_unit_tests.py",  # 20
 )
 
 
