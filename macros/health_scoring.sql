@@ -13,16 +13,35 @@
     profile: the indicator score (0-100) by the profile's scoring method, the missing
     policy applied, and the nominal and effective weights (contract steps 2-4 and 6).
     - subject_days: a relation with key_columns, as_of_date and health_profile_id;
-    - indicator_values: key_columns, as_of_date, indicator_id, raw_value (null: no data).
+    - indicator_values: key_columns, as_of_date, indicator_id, raw_value (null: no data);
+    - value_columns: instead of indicator_values (pass none), the ids of indicators whose
+      raw values subject_days carries itself, one column per id named as the indicator (a
+      model that computes its values from the same rows it scores: joining them back in
+      long form cost half the query; docs/decisions/0022). An indicator of the profile
+      that is not among them has no data, as one without a row in indicator_values.
     Output: key_columns, as_of_date, indicator_id, health_profile_id, pillar,
     scoring_method, missing_policy, raw_value, indicator_score, is_missing,
     indicator_weight, pillar_weight, nominal_weight, effective_weight. -#}
-{% macro health_indicator_scores(subject_days, indicator_values, key_columns=['account_id']) -%}
-    {{ return(adapter.dispatch('health_indicator_scores', 'customer_health')(subject_days, indicator_values, key_columns)) }}
+{% macro health_indicator_scores(subject_days, indicator_values, key_columns=['account_id'], value_columns=none) -%}
+    {{ return(adapter.dispatch('health_indicator_scores', 'customer_health')(subject_days, indicator_values, key_columns, value_columns)) }}
 {%- endmacro %}
 
-{% macro default__health_indicator_scores(subject_days, indicator_values, key_columns) -%}
+{% macro default__health_indicator_scores(subject_days, indicator_values, key_columns, value_columns) -%}
     {%- set double_type = type_double() -%}
+    {%- if (indicator_values is none) == (value_columns is none) -%}
+        {{ exceptions.raise_compiler_error("health_indicator_scores takes either indicator_values or value_columns") }}
+    {%- endif -%}
+    {%- if value_columns is none -%}
+        {%- set raw_value = 'indicator_values.raw_value' -%}
+    {%- else -%}
+        {%- set raw_value -%}
+            case scoring_definitions.indicator_id
+            {%- for indicator_id in value_columns %}
+            when '{{ indicator_id }}' then cast(subject_days.{{ indicator_id }} as {{ double_type }})
+            {%- endfor %}
+        end
+        {%- endset -%}
+    {%- endif %}
 with
 
 scoring_profile_indicators as (
@@ -73,7 +92,8 @@ scoring_definitions as (
         and scoring_profile_indicators.pillar = scoring_profile_pillars.pillar
 ),
 
-scoring_scored as (
+-- Every indicator of the subject's profile on each of its days, with its raw value.
+scoring_inputs as (
     select
         {%- for key in key_columns %}
         subject_days.{{ key }},
@@ -87,21 +107,42 @@ scoring_scored as (
         scoring_definitions.indicator_weight,
         scoring_definitions.pillar_weight,
         scoring_definitions.nominal_weight,
-        indicator_values.raw_value,
-        indicator_values.raw_value is null as is_missing,
-        {{ indicator_score_expression(
-            'indicator_values.raw_value', 'scoring_definitions.scoring_method', 'scoring_definitions.poor_value',
-            'scoring_definitions.good_value', 'scoring_definitions.missing_policy',
-        ) }} as indicator_score
+        scoring_definitions.poor_value,
+        scoring_definitions.good_value,
+        {{ raw_value }} as raw_value
     from {{ subject_days }} as subject_days
     inner join scoring_definitions
         on subject_days.health_profile_id = scoring_definitions.profile_id
+    {%- if value_columns is none %}
     left join {{ indicator_values }} as indicator_values
         on subject_days.as_of_date = indicator_values.as_of_date
         {%- for key in key_columns %}
         and subject_days.{{ key }} = indicator_values.{{ key }}
         {%- endfor %}
         and scoring_definitions.indicator_id = indicator_values.indicator_id
+    {%- endif %}
+),
+
+scoring_scored as (
+    select
+        {%- for key in key_columns %}
+        {{ key }},
+        {%- endfor %}
+        as_of_date,
+        health_profile_id,
+        indicator_id,
+        pillar,
+        scoring_method,
+        missing_policy,
+        indicator_weight,
+        pillar_weight,
+        nominal_weight,
+        raw_value,
+        raw_value is null as is_missing,
+        {{ indicator_score_expression(
+            'raw_value', 'scoring_method', 'poor_value', 'good_value', 'missing_policy',
+        ) }} as indicator_score
+    from scoring_inputs
 ),
 
 -- Weight left within each pillar once indicators left out (missing, policy `ignore`)

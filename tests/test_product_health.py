@@ -18,7 +18,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from reference.products import module_usage, product_health, product_rollup, usable_parents
+from reference.products import (
+    PRODUCT_INDICATORS,
+    module_usage,
+    product_health,
+    product_rollup,
+    usable_parents,
+)
 from reference.staging import load
 
 SCORE_CHANGE_DAYS = 30
@@ -79,6 +85,10 @@ def warehouse(built_warehouse):
         "health": frame(
             "select account_id, product_id, as_of_date, health_profile_id, health_score, health_band, coverage "
             "from marts.fct_product_health_daily"
+        ),
+        "indicators": frame(
+            "select account_id, product_id, as_of_date, indicator_id, raw_value "
+            "from marts.fct_product_indicator_scores_daily"
         ),
         "rollup": frame(
             f"select account_id, product_id, as_of_date, rollup_method, {', '.join(ROLLUP_COLUMNS)} "
@@ -158,6 +168,31 @@ def test_every_module_score_and_band_matches_the_reference(warehouse, reference)
     assert not wrong, f"{len(wrong)} differences, e.g. {wrong[:10]}"
     # The data exercises the bands (a module can be poor) and the missing-data rules.
     assert set(merged["health_band_sql"]) >= {"good", "average", "poor"}
+
+
+def test_every_product_indicator_value_matches_the_reference(warehouse, reference):
+    """The raw value of each of a module's indicators on each day of the window (the
+    product indicator mart, one row per indicator of the module's profile) is the
+    reference's value of that indicator (null: no data)."""
+    keys = ["account_id", "product_id", "as_of_date"]
+    window = reference[reference["as_of_date"].isin(warehouse["window"])]
+    expected = window.melt(
+        id_vars=keys, value_vars=list(PRODUCT_INDICATORS), var_name="indicator_id", value_name="raw_value"
+    )
+    sql = warehouse["indicators"]
+    merged = sql.merge(
+        expected, on=[*keys, "indicator_id"], how="left", suffixes=("_sql", "_reference"), indicator=True
+    )
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head(10).to_string()
+    wrong = merged[
+        [not close(a, b) for a, b in zip(merged["raw_value_reference"], merged["raw_value_sql"], strict=True)]
+    ]
+    assert wrong.empty, f"{len(wrong)} values differ\n{wrong.head(10).to_string()}"
+    # Every indicator is scored, with and without data.
+    assert set(sql["indicator_id"]) == set(PRODUCT_INDICATORS)
+    assert sql["raw_value"].notna().any() and sql["raw_value"].isna().any()
+    # Every module-day of the window has its indicators.
+    assert len(sql[keys].drop_duplicates()) == len(window) > 3000
 
 
 def test_rollup_matches_the_reference_for_every_node_product_day_and_method(warehouse, reference):

@@ -26,11 +26,12 @@ product_days as (
     {{ product_profiles('product_usage') | indent(4) }}
 ),
 
-values_wide as (
+-- The product-level indicators' raw values, on the module-day rows they score (null: no
+-- data). Scored in place: unpivoting them and joining them back cost half of the model
+-- (docs/decisions/0022).
+product_values as (
     select
-        account_id,
-        product_id,
-        as_of_date,
+        *,
         case
             when licensed_seats > 0 then cast(licensed_active_users_30d as {{ type_double() }}) / licensed_seats
         end as product_license_utilization,
@@ -45,26 +46,17 @@ values_wide as (
             when account_active_users_30d > 0
                 then cast(active_users_30d as {{ type_double() }}) / account_active_users_30d
         end as product_user_reach
-    from product_usage
-),
-
-indicator_values as (
-    {%- set indicator_ids = ['product_license_utilization', 'product_active_user_trend',
-        'product_feature_breadth', 'product_user_reach'] %}
-    {% for indicator_id in indicator_ids %}
-    select
-        account_id,
-        product_id,
-        as_of_date,
-        '{{ indicator_id }}' as indicator_id,
-        cast({{ indicator_id }} as {{ type_double() }}) as raw_value
-    from values_wide
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    from product_days
 ),
 
 final as (
-    {{ health_indicator_scores('product_days', 'indicator_values', ['account_id', 'product_id']) | indent(4) }}
+    {{ health_indicator_scores(
+        'product_values',
+        none,
+        ['account_id', 'product_id'],
+        value_columns=['product_license_utilization', 'product_active_user_trend', 'product_feature_breadth',
+            'product_user_reach'],
+    ) | indent(4) }}
 )
 
 select * from final
