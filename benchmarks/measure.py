@@ -55,6 +55,8 @@ class Report:
     phases: list[Phase] = field(default_factory=list)
     ratios: dict[str, float | None] = field(default_factory=dict)
     intraday: dict[str, Any] = field(default_factory=dict)
+    # Per dashboard page: first and next visit, seconds (benchmarks/dashboard_phase.py).
+    dashboard: dict[str, Any] = field(default_factory=dict)
     # Set when a phase failed: the report holds the phases up to it, the failed one last.
     failed: str = ""
 
@@ -159,6 +161,14 @@ def to_markdown(report: Report) -> str:
         lines += ["", "Intraday (one hour of events lands at 10:01, the sensor ticks at 10:05):", ""]
         lines += ["| figure | value |", "|---|---:|"]
         lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in report.intraday.items()]
+    if report.dashboard:
+        lines += ["", "Dashboard pages on the publication (seconds to compute a page; median, spread):", ""]
+        lines += ["| page | first visit | spread | next visit |", "|---|---:|---|---:|"]
+        lines += [
+            f"| {page} | {v['first_visit']['median']:.2f} | {v['first_visit']['spread'] or '-'} | "
+            f"{v['next_visit']['median']:.2f} |"
+            for page, v in report.dashboard.items()
+        ]
     lines += [
         "",
         "CPU s: CPU time of the phase's processes (barely affected by other work on the machine);",

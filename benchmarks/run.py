@@ -22,8 +22,10 @@ Phases: data generation; full build (window of --window-days, default 180, endin
 yesterday-of-the-data); one daily incremental run (the last day only, after a build up
 to the day before); the 180-day recalculation as one run; the same days as single-day
 runs (all of them at small sizes, a sample at large sizes, extrapolated and marked so);
-the scan floor (DuckDB alone aggregating product.tracks by account and day once, plain
-SQL, no dbt); the weekly models (churn model training); intraday (one hour of events lands
+the dashboard (every page computed on the publication the daily run left, a first visit
+with Streamlit's caches empty and the next: benchmarks/dashboard_phase.py); the scan floor
+(DuckDB alone aggregating product.tracks by account and day once, plain SQL, no dbt); the
+weekly models (churn model training); intraday (one hour of events lands
 the next morning, the intraday sensor and job publish today's partial health and alerts:
 benchmarks/intraday_phase.py). Ratios in the same run:
 recalculation / scan floor, separate runs / one run, daily run / recalculation.
@@ -243,6 +245,16 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
             span_ratio = {
                 "daily run / daily run, span recomputed": round(daily.wall_seconds / span.wall_seconds, 3)
             }
+        # What users wait for on the publication the daily run left (benchmarks/dashboard_phase.py).
+        pages = work / "dashboard.json"
+        dashboard = [python, "-m", "benchmarks.dashboard_phase", "--json", str(pages)]
+        phase(
+            "dashboard: every page, first and next visit",
+            [*dashboard, "--repeats", str(args.repeats)],
+            None,
+            "Streamlit AppTest on the publication, per page below",
+        )
+        report.dashboard = json.loads(pages.read_text())
         if args.phases == "daily":
             floor = phase(
                 "scan floor (DuckDB: tracks by account and day)",

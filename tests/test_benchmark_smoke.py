@@ -44,6 +44,13 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     assert any(name.startswith("intraday run") for name in names)
     assert report["intraday"]["today_is_partial_in_publication"] is True
     assert names[-1].startswith("scan floor")
+    # Every dashboard page computed on the publication, first and next visit.
+    assert "dashboard: every page, first and next visit" in names
+    pages = sorted(f"views/{p.name}" for p in (PROJECT_DIR / "dashboard" / "views").glob("*.py"))
+    assert sorted(report["dashboard"]) == pages
+    assert all(
+        v["first_visit"]["median"] > 0 and v["next_visit"]["median"] > 0 for v in report["dashboard"].values()
+    )
     assert report["events"] > 0
     for phase in report["phases"]:
         assert phase["wall_seconds"] > 0
@@ -57,6 +64,7 @@ def test_smoke_benchmark_writes_json_and_markdown(tmp_path):
     assert report["ratios"][f"{rescore} / scan floor"] > 0
     markdown = (tmp_path / "smoke.md").read_text()
     assert "| phase | wall s |" in markdown and report["commit"] in markdown
+    assert "| views/overview.py |" in markdown
 
 
 def test_the_intraday_repeats_restore_the_world_before_the_landing(tmp_path):
