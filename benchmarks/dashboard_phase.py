@@ -10,8 +10,8 @@ read-only serving copy, their pandas work and the chart specifications. What the
 does with them (drawing the charts) is not included; tests/test_dashboard.py loads the pages
 in headless Chromium.
 
-- first visit: Streamlit's caches emptied (what every user meets after a publication: the
-  query cache is keyed by the publication file, docs/decisions/0023) and a new session;
+- first visit: Streamlit's caches emptied and a new session: what every user meets after a
+  publication (the query cache is keyed by the publication file: health_dashboard/data.py);
 - next visit: the same page run again in that session (its queries cached).
 
 Each page is measured `--repeats` times; the report holds the median and the spread. A page
