@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from conftest import copy_project
+from dbt.artifacts.resources import ColumnInfo
 
 from customer_health.manifest import files_newer_than, load_manifest, prepare
 
@@ -28,3 +30,20 @@ def test_a_changed_selector_reaches_the_manifest(tmp_path, monkeypatch):
 
     names = set(load_manifest(prepare())["selectors"])
     assert "health_weekly_renamed" in names and "health_weekly" not in names, names
+
+
+def test_every_column_property_is_one_dbt_knows():
+    """A column written as a YAML flow mapping with an unquoted comma in its description,
+    `{name: tier, description: enterprise, mid_market, or null.}`, parses as the description
+    `enterprise` and the keys `mid_market` and `or null.` without values: dbt keeps both, so
+    the documentation (and the marts' published comments) lose the rest of the sentence
+    without a warning. Every property of every column in the manifest must be one of dbt's."""
+    properties = {field.name for field in dataclasses.fields(ColumnInfo)}
+    manifest = load_manifest(prepare())
+    unknown = [
+        f"{node['original_file_path']}: {node['name']}.{name}: {sorted(set(column) - properties)}"
+        for node in [*manifest["nodes"].values(), *manifest["sources"].values()]
+        for name, column in node.get("columns", {}).items()
+        if set(column) - properties
+    ]
+    assert not unknown, unknown
