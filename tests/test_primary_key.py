@@ -1,5 +1,5 @@
-"""The generic data test `primary_key` (macros/tests/generic_tests.sql) can fail, and a
-subscription item without a product is set aside before the product grain.
+"""The generic data tests `primary_key` and `column_values` (macros/tests/generic_tests.sql)
+can fail, and a subscription item without a product is set aside before the product grain.
 
 One test says a model's key is unique and never null (docs/decisions/0016), on a column or
 on a composite grain. The session build ran (and passed) it on every model. On a copy of
@@ -47,6 +47,61 @@ def test_primary_key_fails_on_a_duplicated_key_and_on_a_null_key_part(built_ware
         con.close()
 
     assert primary_key_results(path, tmp_path) == {model: ("fail", 2) for model in PLANTED}
+
+
+def test_column_values_fails_with_each_column_rule_and_value(built_warehouse, tmp_path):
+    """One test per model holds its column rules (docs/decisions/0023). Planted on the last
+    day of a copy of the session build: a band no definition has, a score above 100, and a
+    score change parts of an account-day without points. Each test fails with one row per
+    column, rule and failing value, with its number of rows; the rows of the build add none."""
+    path = built_warehouse.copy_to(tmp_path)
+    day = built_warehouse.end_date
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "update marts.fct_account_health_daily set lifecycle_stage = 'retired', health_score = 140 "
+            "where as_of_date = ? and account_id = (select min(account_id) from marts.fct_account_health_daily "
+            "where as_of_date = ?)",
+            [day, day],
+        )
+        (parts,) = con.execute(
+            "update intermediate.int_health_score_change_parts set points = null "
+            "where as_of_date = ? and account_id = (select min(account_id) "
+            "from intermediate.int_health_score_change_parts where as_of_date = ?)",
+            [day, day],
+        ).fetchone()  # the parts of one account-day
+    finally:
+        con.close()
+    assert parts > 0
+    models = ("fct_account_health_daily", "int_health_score_change_parts")
+    selection = [f"test_name:column_values,{model}" for model in models]
+    run_dbt(["test", "--select", *selection, "--vars", window_vars(day, day), "--store-failures"],
+            path, tmp_path, check=False)  # fmt: skip
+    target = tmp_path / "target"
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    results = {
+        nodes[r["unique_id"]]["attached_node"].split(".")[-1]: (r["status"], r["failures"], r["unique_id"])
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["unique_id"].startswith("test.")
+    }
+    assert {model: result[:2] for model, result in results.items()} == {
+        "fct_account_health_daily": ("fail", 2),
+        "int_health_score_change_parts": ("fail", 1),
+    }
+    with duckdb.connect(str(path), read_only=True) as con:
+        failed = {
+            model: sorted(con.execute(
+                f"select column_name, rule, failing_value, row_count from {nodes[results[model][2]]['relation_name']}"
+            ).fetchall())
+            for model in models
+        }  # fmt: skip
+    assert failed == {
+        "fct_account_health_daily": [
+            ("health_score", "between", "140.0", 1),
+            ("lifecycle_stage", "accepted_values", "retired", 1),
+        ],
+        "int_health_score_change_parts": [("points", "not_null", None, parts)],
+    }
 
 
 def test_a_subscription_item_without_a_product_is_set_aside(built_warehouse, tmp_path):

@@ -41,3 +41,52 @@ having abs(sum({{ weight_column }}) - 1) > {{ tolerance }}
 {% test exactly_one_row(model) %}
 select count(*) as row_count from {{ model }} having count(*) <> 1
 {% endtest %}
+
+{#- The values a model's columns may hold, as ONE test per model (one dbt node, one asset
+    check) instead of one per column and rule, as `primary_key` is for keys
+    (docs/decisions/0016 and 0023):
+    - not_null: [column, ...]: the columns hold no null;
+    - accepted_values: {column: [value, ...]}: the text values a column may hold (a null
+      passes, as in dbt's accepted_values);
+    - between: {column: [min, max]}: the inclusive range of a column's values (a null passes).
+    Fails with one row per column, rule and failing value, with its number of rows. -#}
+{% test column_values(model, not_null=[], accepted_values={}, between={}) %}
+{%- set rules = [] -%}
+{%- for column in not_null -%}
+    {%- do rules.append((column, 'not_null', column ~ ' is null')) -%}
+{%- endfor -%}
+{%- for column, values in accepted_values.items() -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}{%- do quoted.append(dbt.string_literal(value)) -%}{%- endfor -%}
+    {%- do rules.append((column, 'accepted_values', column ~ ' not in (' ~ quoted | join(', ') ~ ')')) -%}
+{%- endfor -%}
+{%- for column, bounds in between.items() -%}
+    {%- do rules.append((column, 'between', column ~ ' < ' ~ bounds[0] ~ ' or ' ~ column ~ ' > ' ~ bounds[1])) -%}
+{%- endfor -%}
+{%- if not rules -%}
+    {{ exceptions.raise_compiler_error("column_values on " ~ model ~ ": no rule (not_null, accepted_values or between)") }}
+{%- endif %}
+with checked as (
+    select * from {{ model }}
+)
+{%- for column, rule, failing in rules %}
+{% if not loop.first %}union all
+{% endif -%}
+select
+    '{{ column }}' as column_name,
+    '{{ rule }}' as rule,
+    {% if rule == 'not_null' -%}
+    cast(null as {{ dbt.type_string() }}) as failing_value,
+    {%- else -%}
+    cast({{ column }} as {{ dbt.type_string() }}) as failing_value,
+    {%- endif %}
+    count(*) as row_count
+from checked
+where {{ failing }}
+{% if rule == 'not_null' -%}
+having count(*) > 0
+{%- else -%}
+group by {{ column }}
+{%- endif %}
+{%- endfor %}
+{% endtest %}
