@@ -276,7 +276,7 @@ def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
             "weekly" in nodes.get(parent, {}).get("tags", []) for parent in node["depends_on"]["nodes"]
         )
     }
-    assert len(daily_tests) > 200
+    assert len(daily_tests) > 150  # 191 at decision 0023; a broken filter leaves few or none
     assert daily_tests <= {name for _, name in daily}, "every other dbt test ran daily"
 
 
