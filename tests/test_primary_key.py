@@ -51,8 +51,8 @@ def test_primary_key_fails_on_a_duplicated_key_and_on_a_null_key_part(built_ware
 
 def test_column_values_fails_with_each_column_rule_and_value(built_warehouse, tmp_path):
     """One test per model holds its column rules (docs/decisions/0023). Planted on the last
-    day of a copy of the session build: a band no definition has, a score above 100, and a
-    score change parts of an account-day without points. Each test fails with one row per
+    day of a copy of the session build: a lifecycle stage no definition has, a score above 100,
+    and the score change parts of an account-day without points. Each test fails with one row per
     column, rule and failing value, with its number of rows; the rows of the build add none."""
     path = built_warehouse.copy_to(tmp_path)
     day = built_warehouse.end_date
