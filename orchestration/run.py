@@ -163,18 +163,23 @@ def execute_request(job: Any, request: RunRequest, dagster_instance: DagsterInst
     )
 
 
+def _abridged(text: str, head: int = 2000, tail: int = 500) -> str:
+    return text if len(text) <= head + tail + 5 else f"{text[:head]} ... {text[-tail:]}"
+
+
 def failure_messages(result: Any) -> list[str]:
     """Why a run failed: the failed steps' errors, with what caused them (a step's own
     error is Dagster's "Error occurred while executing op"; the reason is its cause), and
-    failed blocking checks."""
+    failed blocking checks. A long reason (dagster-dbt's error quotes the whole dbt command)
+    keeps its beginning and end, so every cause in the chain stays readable."""
     messages = []
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error, reasons = event.step_failure_data.error, []
             while error is not None:
-                reasons.append(error.message.strip())
+                reasons.append(_abridged(error.message.strip()))
                 error = error.cause
-            messages.append(f"{event.step_key}: {' Caused by: '.join(reasons)[:2000]}")
+            messages.append(f"{event.step_key}: {' Caused by: '.join(reasons)}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data  # AssetCheckEvaluation
             if not evaluation.passed and evaluation.severity.value == "ERROR":

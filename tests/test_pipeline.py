@@ -220,8 +220,12 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
         result = run_pipeline("health_daily_job", day, day)
         planned = planned_events(DagsterInstance.get(), result.run_id, FCT_HEALTH)
     assert not result.success
-    messages = "\n".join(failure_messages(result))
-    assert "health_dbt" in messages and "health_score" in messages, messages
+    messages = failure_messages(result)
+    failed_checks = [message.split()[1] for message in messages if message.startswith("check ")]
+    assert len(failed_checks) == 1, messages
+    assert failed_checks[0].startswith("column_values_fct_account_health_daily_"), messages
+    assert "_0_100_" in failed_checks[0], "the check holds health_score's range rule"
+    assert any(message.startswith("health_dbt: ") for message in messages), messages
     assert planned == [(day.isoformat(), None)], "a one-day run plans its day (decision 0015)"
     assert serving.current_path(tmp_path / "serving") == before
 
