@@ -4,30 +4,55 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 
 from conftest import copy_project
 from dbt.artifacts.resources import ColumnInfo
 
-from customer_health.manifest import files_newer_than, load_manifest, prepare
+from customer_health.manifest import files_newer_than, load_manifest, prepare, prepare_copy
 
 
-def test_a_changed_selector_reaches_the_manifest(tmp_path, monkeypatch):
-    """dbt 1.11's partial parsing keeps the selectors of the last full parse; `prepare`
-    re-parses in full when selectors.yml changed, or the code location would miss a new
-    selector (the dbt op is the selector health_pipeline)."""
+def _touch_after_manifest(path: Path, project: Path) -> None:
+    manifest_path = project / "target" / "manifest.json"
+    later = manifest_path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+    assert files_newer_than(manifest_path, project) == [path]
+
+
+def test_a_changed_macro_and_selector_reach_the_manifest(tmp_path, monkeypatch):
+    """A pipeline run's dbt parses partially from the state the run before it kept: after a
+    macro edit the snapshot and its tests stay whole (dbt 1.11 lost a snapshot defined in
+    YAML, `relation:`: "depends on a node named 'snap_crm__accounts' which is disabled";
+    decision 0024). `prepare` parses in full: partial parsing keeps the selectors of the last
+    full parse, and the code location would miss a new one (the dbt op is the selector
+    health_pipeline)."""
     project = copy_project(tmp_path)
     manifest_path = project / "target" / "manifest.json"
     monkeypatch.setenv("HEALTH_DBT_PROJECT_DIR", str(project))
     monkeypatch.setenv("HEALTH_DBT_MANIFEST", str(manifest_path))
     assert "health_weekly" in load_manifest(prepare())["selectors"]
-    assert (project / "target" / "partial_parse.msgpack").exists(), "the next parse could be partial"
+    assert (project / "target" / "partial_parse.msgpack").exists(), "the next parse can be partial"
+
+    macro = project / "macros" / "tests" / "generic_tests.sql"
+    macro.write_text(macro.read_text() + "{# an edit #}\n")
+    _touch_after_manifest(macro, project)
+    nodes = load_manifest(prepare_copy(project))["nodes"]  # dbt parse: partial by default
+    snapshot = "snapshot.customer_health.snap_crm__accounts"
+    assert nodes[snapshot]["config"]["check_cols"] == [
+        "parent_account_id",
+        "customer_tier",
+        "support_package",
+        "billing_country",
+        "is_deleted",
+    ]
+    tests = sorted(
+        node["name"].split("_snap_")[0] for node in nodes.values() if node.get("attached_node") == snapshot
+    )
+    assert tests == ["column_values", "primary_key"], tests
 
     selectors = project / "selectors.yml"
     selectors.write_text(selectors.read_text().replace("name: health_weekly", "name: health_weekly_renamed"))
-    later = manifest_path.stat().st_mtime + 5
-    os.utime(selectors, (later, later))
-    assert files_newer_than(manifest_path, project) == [selectors]
-
+    _touch_after_manifest(selectors, project)
     names = set(load_manifest(prepare())["selectors"])
     assert "health_weekly_renamed" in names and "health_weekly" not in names, names
 
