@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 NAME = "health.duckdb"
+PROJECT = Path(__file__).resolve().parent.parent
 STATE = "partial_parse.msgpack"
 # Where this process keeps the alias and the state: its pytest temporary directory
 # (tests/conftest.py sets it; pytest keeps the last few and removes older ones).
@@ -73,8 +74,13 @@ def _shared(project: Path) -> Path:
 
 
 def seed(target: Path, project: Path) -> None:
-    """Give an invocation's target directory the shared parse state (when it has none)."""
+    """Give an invocation's target directory the shared parse state (when it has none). A
+    changed copy of the project without a state of its own starts from the project's: dbt
+    re-parses only the files that differ (its file ids are relative to the project), as a
+    run after a deploy does from the state the run before it kept."""
     shared = _shared(project)
+    if not shared.exists():
+        shared = _shared(PROJECT)
     if shared.exists() and not (target / STATE).exists():
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shared, target / STATE)

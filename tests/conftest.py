@@ -222,19 +222,28 @@ def run_dbt_in(
     project: Path, args: list[str], duckdb_path: Path, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run dbt on a project copy (its own target and logs inside the copy), on the tests'
-    clock like run_dbt."""
-    env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
-    env.update(
-        {
-            "HEALTH_DUCKDB_PATH": str(duckdb_path),
-            "DBT_PROFILES_DIR": str(project),
-            "DBT_PROJECT_DIR": str(project),
-            "HEALTH_DBT_TARGET": "dev",
-        }
-    )
-    completed = subprocess.run(
-        [dbt_bin(), *args], cwd=project, env=env, capture_output=True, text=True, check=False
-    )
+    clock like run_dbt. A world named health.duckdb, without `--vars`, parses partially from
+    the project's parse state (tests/_parse_state.py): only the files the copy changed."""
+    target = project / "target"
+    if not {"--target", "-t"} & set(args):
+        args = [*args, "--target", "dev"]  # as run_dbt and dagster-dbt pass it
+    with _parse_state.dbt_path(duckdb_path, shareable="--vars" not in args) as (path, shared):
+        env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
+        env.update(
+            {
+                "HEALTH_DUCKDB_PATH": str(path),
+                "DBT_PROFILES_DIR": str(project),
+                "DBT_PROJECT_DIR": str(project),
+                "HEALTH_DBT_TARGET": "dev",
+            }
+        )
+        if shared:
+            _parse_state.seed(target, project)
+        completed = subprocess.run(
+            [dbt_bin(), *args], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
+        if shared and completed.returncode == 0:
+            _parse_state.keep(target, project)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"dbt {' '.join(args)} failed ({completed.returncode}):\n{completed.stdout[-6000:]}"

@@ -30,14 +30,14 @@ def set_field(rows, match: dict, **changes):
 
 
 def build_definitions(project: Path, tmp_path: Path):
-    duckdb_path = tmp_path / "definitions.duckdb"
+    duckdb_path = tmp_path / "health.duckdb"  # the name whose worlds share dbt's parsing
     run_dbt_in(project, ["seed", "--select", "tag:health_definitions"], duckdb_path)
     return run_dbt_in(project, ["run", "--select", *DEFINITION_MODELS], duckdb_path, check=False)
 
 
 def test_sound_definitions_build(tmp_path):
     """The repository's own definitions (the project itself: no copy to parse)."""
-    duckdb_path = tmp_path / "definitions.duckdb"
+    duckdb_path = tmp_path / "health.duckdb"  # the name whose worlds share dbt's parsing
     run_dbt(["seed", "--select", "tag:health_definitions"], duckdb_path, tmp_path)
     run_dbt(["run", "--select", *DEFINITION_MODELS], duckdb_path, tmp_path)
 
