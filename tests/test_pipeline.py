@@ -224,7 +224,7 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
     failed_checks = [message.split()[1] for message in messages if message.startswith("check ")]
     assert len(failed_checks) == 1, messages
     assert failed_checks[0].startswith("column_values_fct_account_health_daily_"), messages
-    assert "_0_100_" in failed_checks[0], "the check holds health_score's range rule"
+    assert "_0_100_" in failed_checks[0], "the check holds the 0-100 range rules (health_score's)"
     assert any(message.startswith("health_dbt: ") for message in messages), messages
     assert planned == [(day.isoformat(), None)], "a one-day run plans its day (decision 0015)"
     assert serving.current_path(tmp_path / "serving") == before
