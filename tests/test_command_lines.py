@@ -1,6 +1,7 @@
 """The command lines report a bad argument as a usage error (argparse: exit 2, the reason on
 stderr, no traceback) before they do any work: `python -m orchestration.run`,
-`python -m orchestration.demo` (`make demo`) and `python -m healthgen`."""
+`python -m orchestration.demo` (`make demo`) and `python -m healthgen`; and they print
+every cause of a failed run."""
 
 from __future__ import annotations
 
@@ -97,3 +98,30 @@ def test_the_demo_on_a_fresh_clone_prepares_the_manifest_before_it_checks_the_wi
     assert completed.returncode == 2, completed.stderr[-3000:]
     assert "Traceback" not in completed.stderr and "is outside the days" in completed.stderr
     assert manifest.exists() and not (tmp_path / "health.duckdb").exists()
+
+
+def test_a_failed_runs_message_keeps_every_cause_of_a_long_error():
+    """`make demo` and `python -m orchestration.run` print why a run failed. dagster-dbt's
+    error quotes the whole dbt command (over 8,000 characters with a subset's `--select`):
+    it is abridged on its own, and the causes after it are printed whole."""
+    from types import SimpleNamespace
+
+    from orchestration.run import failure_messages
+
+    command = "dbt build --select " + " ".join(f"customer_health.model_{n}" for n in range(400))
+    cause = SimpleNamespace(message=f"The dbt CLI process with command `{command}` failed", cause=None)
+    cause.cause = SimpleNamespace(
+        message="Failure in test column_values_fct_account_health_daily", cause=None
+    )
+    error = SimpleNamespace(message='Error occurred while executing op "health_dbt":', cause=cause)
+    failed_step = SimpleNamespace(
+        is_step_failure=True,
+        step_failure_data=SimpleNamespace(error=error),
+        step_key="health_dbt",
+        event_type_value="STEP_FAILURE",
+    )
+    [message] = failure_messages(SimpleNamespace(all_events=[failed_step]))
+    assert message.startswith('health_dbt: Error occurred while executing op "health_dbt": Caused by: ')
+    assert "customer_health.model_1 " in message and "customer_health.model_399` failed" in message
+    assert "customer_health.model_200 " not in message, "the middle of the command is left out"
+    assert message.endswith("Caused by: Failure in test column_values_fct_account_health_daily")
