@@ -82,6 +82,7 @@ def run_dbt(
     check: bool = True,
     cli_vars: bool = False,
     while_running: Callable[[subprocess.Popen], None] | None = None,
+    project: Path = PROJECT_DIR,
     **env_overrides: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real dbt CLI against `duckdb_path`, with target/log dirs under `work_dir`,
@@ -106,8 +107,8 @@ def run_dbt(
         env.update(
             {
                 "HEALTH_DUCKDB_PATH": str(path),
-                "DBT_PROFILES_DIR": str(PROJECT_DIR),
-                "DBT_PROJECT_DIR": str(PROJECT_DIR),
+                "DBT_PROFILES_DIR": str(project),
+                "DBT_PROJECT_DIR": str(project),
                 "HEALTH_DBT_TARGET": "dev",
             }
         )
@@ -115,16 +116,16 @@ def run_dbt(
         env.update(env_overrides)
         command = [dbt_bin(), *args, "--target-path", str(target), "--log-path", str(work_dir / "logs")]
         if shared:
-            _parse_state.seed(target, PROJECT_DIR)
+            _parse_state.seed(target, project)
         with subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         ) as process:
             if while_running is not None:
                 while_running(process)
             stdout, stderr = process.communicate()
         completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if shared and completed.returncode == 0:
-            _parse_state.keep(target, PROJECT_DIR)
+            _parse_state.keep(target, project)
     if check and completed.returncode != 0:
         raise AssertionError(
             f"dbt {' '.join(args)} failed ({completed.returncode}):\n"
@@ -221,34 +222,10 @@ def copy_project(destination: Path) -> Path:
 def run_dbt_in(
     project: Path, args: list[str], duckdb_path: Path, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run dbt on a project copy (its own target and logs inside the copy), on the tests'
-    clock like run_dbt. A world named health.duckdb, without `--vars`, parses partially from
-    the project's parse state (tests/_parse_state.py): only the files the copy changed."""
-    target = project / "target"
-    if not {"--target", "-t"} & set(args):
-        args = [*args, "--target", "dev"]  # as run_dbt and dagster-dbt pass it
-    with _parse_state.dbt_path(duckdb_path, shareable="--vars" not in args) as (path, shared):
-        env = {"HEALTH_NOW": BUILD_NOW.isoformat(), **os.environ}
-        env.update(
-            {
-                "HEALTH_DUCKDB_PATH": str(path),
-                "DBT_PROFILES_DIR": str(project),
-                "DBT_PROJECT_DIR": str(project),
-                "HEALTH_DBT_TARGET": "dev",
-            }
-        )
-        if shared:
-            _parse_state.seed(target, project)
-        completed = subprocess.run(
-            [dbt_bin(), *args], cwd=project, env=env, capture_output=True, text=True, check=False
-        )
-        if shared and completed.returncode == 0:
-            _parse_state.keep(target, project)
-    if check and completed.returncode != 0:
-        raise AssertionError(
-            f"dbt {' '.join(args)} failed ({completed.returncode}):\n{completed.stdout[-6000:]}"
-        )
-    return completed
+    """run_dbt on a project copy (conftest's copy_project), with its target and logs inside
+    the copy. Without a parse state of its own, the copy parses partially from the project's:
+    only the files it changed (tests/_parse_state.py)."""
+    return run_dbt(args, duckdb_path, project, check=check, project=project)
 
 
 @pytest.fixture
