@@ -230,6 +230,31 @@ def test_an_injected_score_of_140_fails_the_run_and_keeps_the_publication(built_
     assert serving.current_path(tmp_path / "serving") == before
 
 
+def test_a_node_the_manifest_lacks_fails_the_step_and_stops_dbt(built_warehouse, tmp_path):
+    """A dbt test added after the manifest was prepared (no `make manifest`; the dbt step warns
+    of it): dagster-dbt fails on the node it does not know, and dbt stops with the step. Left
+    running, dbt held the warehouse's write lock after the step failed: the run's raw checks
+    failed on the lock, and the next run would have."""
+    from customer_health.manifest import prepare
+
+    project = copy_project(tmp_path)
+    (project / "data-tests" / "assert_a_test_the_manifest_lacks.sql").write_text(
+        "select account_id from {{ ref('dim_account') }} where false\n"
+    )
+    warehouse = copy_world(built_warehouse, tmp_path)
+    day = built_warehouse.end_date
+    # The code location reads the manifest of the project as it was before the test was added.
+    stale = {**project_copy(project), "HEALTH_DBT_MANIFEST": str(prepare())}
+    with pipeline_env(warehouse, tmp_path, now=BUILD_NOW, **stale):
+        result = run_pipeline("health_daily_job", day, day)
+    assert not result.success
+    messages = failure_messages(result)
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("health_dbt: "), messages
+    assert "KeyError: 'test.customer_health.assert_a_test_the_manifest_lacks'" in messages[0], messages
+    duckdb.connect(str(warehouse)).close()  # no dbt holds the warehouse
+
+
 def test_whole_history_tests_run_in_the_weekly_job_only(built_warehouse):
     """The session build ran the daily job, then the weekly job, on one instance: the dbt
     tests tagged history_scan were evaluated by the weekly run alone (decision 0006)."""

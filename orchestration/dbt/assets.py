@@ -23,6 +23,8 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,7 @@ from orchestration.resources import HealthWarehouse
 PIPELINE_SELECTOR = "health_pipeline"
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+STOP_SECONDS = 30
 # The run vars of a dbt invocation (macros/run_vars.sql).
 RUN_VARS_ENV = "HEALTH_DBT_RUN_VARS"
 # dbt's threads in a run over several days (build_args).
@@ -260,6 +263,27 @@ def _keep_partial_parse(invocation_target: Path, project: DbtProject) -> None:
         os.replace(tmp, base / PARTIAL_PARSE)
 
 
+@contextlib.contextmanager
+def _stopped_on_failure(process: subprocess.Popen) -> Iterator[None]:
+    """Stop dbt when reading its events fails. dagster-dbt raises while it reads them when
+    the manifest lacks a node dbt runs (a dbt file changed after `make manifest`), and
+    returns without ending dbt: dbt went on building and held the warehouse's write lock
+    after the step failed: the run's next warehouse step failed on the lock, and a run
+    started right after would have. dbt gets the interrupt dagster-dbt forwards on a run's termination (it cancels its
+    queries), then is killed if it has not ended within STOP_SECONDS."""
+    try:
+        yield
+    except BaseException:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
+
+
 def _run(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
@@ -298,7 +322,8 @@ def _run(
     try:
         with run_vars_in_environment(values):
             invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        with _stopped_on_failure(invocation.process):
+            yield from invocation.stream()
         if rebuilding:
             rebuild_done(warehouse.path)
         _keep_partial_parse(invocation.target_path, project)
