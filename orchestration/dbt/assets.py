@@ -269,8 +269,9 @@ def _stopped_on_failure(process: subprocess.Popen) -> Iterator[None]:
     the manifest lacks a node dbt runs (a dbt file changed after `make manifest`), and
     returns without ending dbt: dbt went on building and held the warehouse's write lock
     after the step failed: the run's next warehouse step failed on the lock, and a run
-    started right after would have. dbt gets the interrupt dagster-dbt forwards on a run's termination (it cancels its
-    queries), then is killed if it has not ended within STOP_SECONDS."""
+    started right after would have. dbt gets the interrupt dagster-dbt forwards on a run's
+    termination (it cancels its queries), then is killed if it has not ended within
+    STOP_SECONDS."""
     try:
         yield
     except BaseException:
