@@ -84,15 +84,19 @@ def project_env(project: Path) -> dict[str, str]:
     }
 
 
-def prepare_copy(project: Path) -> Path:
-    """`dbt parse` of a project copy into its own target/ (the in-memory `lint` target);
-    the manifest's path."""
+def _parse(project: Path, target: Path, quiet: bool = True, **env: str) -> None:
+    """`dbt parse` of `project` in full into `target`, on the in-memory `lint` target. Always
+    in full: the code location's manifest is never the product of dbt 1.11's partial parsing,
+    which keeps the selectors of the last full parse, and lost a snapshot's tests when the
+    snapshot moved from YAML to a SQL block (docs/decisions/0024). It costs about 7 s instead
+    of 3 s, and only after a change."""
+    command = [config.dbt_executable(), "parse", "--no-partial-parse", "--target-path", str(target)]
+    if quiet:
+        command.append("--quiet")
     completed = subprocess.run(
-        [config.dbt_executable(), "parse", "--quiet", "--target-path", str(project / "target")],
+        command,
         cwd=project,
-        env=config.dbt_env(
-            HEALTH_DBT_TARGET="lint", DBT_PROJECT_DIR=str(project), DBT_PROFILES_DIR=str(project)
-        ),
+        env=config.dbt_env(HEALTH_DBT_TARGET="lint", **env),
         capture_output=True,
         text=True,
         check=False,
@@ -101,6 +105,11 @@ def prepare_copy(project: Path) -> Path:
         raise RuntimeError(
             f"dbt parse failed in {project}:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
         )
+
+
+def prepare_copy(project: Path) -> Path:
+    """The manifest of a project copy, parsed into its own target/; its path."""
+    _parse(project, project / "target", DBT_PROJECT_DIR=str(project), DBT_PROFILES_DIR=str(project))
     return project / "target" / "manifest.json"
 
 
@@ -109,25 +118,8 @@ def prepare(path: Path | None = None, quiet: bool = True) -> Path:
     path."""
     path = Path(path or config.manifest_path())
     changed = files_newer_than(path) if path.exists() else None
-    if changed == []:
-        return path
-    # A full parse: the code location's manifest is never the product of dbt 1.11's partial
-    # parsing, which keeps the selectors of the last full parse, and lost a snapshot's tests
-    # when the snapshot moved from YAML to a SQL block (docs/decisions/0024). It costs about
-    # 7 s instead of 3 s, and only after a change.
-    command = [config.dbt_executable(), "parse", "--no-partial-parse", "--target-path", str(path.parent)]
-    if quiet:
-        command.append("--quiet")
-    completed = subprocess.run(
-        command,
-        cwd=config.dbt_project_dir(),
-        env=config.dbt_env(HEALTH_DBT_TARGET="lint"),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}")
+    if changed != []:
+        _parse(config.dbt_project_dir(), path.parent, quiet)
     return path
 
 

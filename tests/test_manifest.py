@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
+import re
 
-from conftest import copy_project
+from conftest import copy_project, run_dbt_in
 from dbt.artifacts.resources import ColumnInfo
 
-from customer_health.manifest import files_newer_than, load_manifest, prepare, prepare_copy
-
-
-def _touch_after_manifest(path: Path, project: Path) -> None:
-    manifest_path = project / "target" / "manifest.json"
-    later = manifest_path.stat().st_mtime + 5
-    os.utime(path, (later, later))
-    assert files_newer_than(manifest_path, project) == [path]
+from customer_health.manifest import files_newer_than, load_manifest, prepare
 
 
 def test_a_changed_macro_and_selector_reach_the_manifest(tmp_path, monkeypatch):
@@ -28,15 +21,19 @@ def test_a_changed_macro_and_selector_reach_the_manifest(tmp_path, monkeypatch):
     health_pipeline)."""
     project = copy_project(tmp_path)
     manifest_path = project / "target" / "manifest.json"
-    monkeypatch.setenv("HEALTH_DBT_PROJECT_DIR", str(project))
-    monkeypatch.setenv("HEALTH_DBT_MANIFEST", str(manifest_path))
-    assert "health_weekly" in load_manifest(prepare())["selectors"]
-    assert (project / "target" / "partial_parse.msgpack").exists(), "the next parse can be partial"
-
+    warehouse = tmp_path / "health.duckdb"  # the name whose worlds share dbt's parsing
+    run_dbt_in(project, ["parse"], warehouse)  # in full, or partially from the project's state
     macro = project / "macros" / "tests" / "generic_tests.sql"
     macro.write_text(macro.read_text() + "{# an edit #}\n")
-    _touch_after_manifest(macro, project)
-    nodes = load_manifest(prepare_copy(project))["nodes"]  # dbt parse: partial by default
+    run_dbt_in(project, ["parse"], warehouse)
+    parses = re.findall(
+        r"(?:Partial parsing enabled|Unable to do partial parsing)[^\n]*",
+        (project / "logs" / "dbt.log").read_text(),
+    )
+    assert parses[-1].startswith(
+        "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed"
+    ), parses
+    nodes = load_manifest(manifest_path)["nodes"]
     snapshot = "snapshot.customer_health.snap_crm__accounts"
     assert nodes[snapshot]["config"]["check_cols"] == [
         "parent_account_id",
@@ -50,9 +47,13 @@ def test_a_changed_macro_and_selector_reach_the_manifest(tmp_path, monkeypatch):
     )
     assert tests == ["column_values", "primary_key"], tests
 
+    monkeypatch.setenv("HEALTH_DBT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("HEALTH_DBT_MANIFEST", str(manifest_path))
     selectors = project / "selectors.yml"
     selectors.write_text(selectors.read_text().replace("name: health_weekly", "name: health_weekly_renamed"))
-    _touch_after_manifest(selectors, project)
+    later = manifest_path.stat().st_mtime + 5
+    os.utime(selectors, (later, later))
+    assert files_newer_than(manifest_path, project) == [selectors]
     names = set(load_manifest(prepare())["selectors"])
     assert "health_weekly_renamed" in names and "health_weekly" not in names, names
 
