@@ -9,6 +9,15 @@
     Their own CTEs are prefixed `scoring_`, so the caller's CTE names stay free. -#}
 
 
+{#- The pillars of the marts contract, in the order of its pillar score columns
+    (engagement_score, outcomes_score, relationship_score, strategic_score). Seed
+    health_pillars holds exactly these: int_health_definition_errors stops the build
+    otherwise. -#}
+{% macro health_pillar_ids() -%}
+    {{ return(['engagement', 'outcomes', 'relationship', 'strategic']) }}
+{%- endmacro %}
+
+
 {#- health_indicator_scores: one row per subject, day and indicator of the subject's
     profile: the indicator score (0-100) by the profile's scoring method, the missing
     policy applied, and the nominal and effective weights (contract steps 2-4 and 6).
@@ -70,6 +79,9 @@ scoring_profile_pillars as (
 
 scoring_definitions as (
     select
+        row_number() over (
+            order by scoring_profile_indicators.profile_id, scoring_profile_indicators.indicator_id
+        ) as definition_index,
         scoring_profile_indicators.profile_id,
         scoring_profile_indicators.indicator_id,
         scoring_profile_indicators.pillar,
@@ -92,21 +104,18 @@ scoring_definitions as (
         and scoring_profile_indicators.pillar = scoring_profile_pillars.pillar
 ),
 
--- Every indicator of the subject's profile on each of its days, with its raw value.
+-- Every indicator of the subject's profile on each of its days: its raw value and the
+-- definition's row (by index: the rows below are read twice, and narrow rows cost a third
+-- of wide ones on DuckDB; docs/decisions/0025).
 scoring_inputs as (
     select
         {%- for key in key_columns %}
         subject_days.{{ key }},
         {%- endfor %}
         subject_days.as_of_date,
-        subject_days.health_profile_id,
-        scoring_definitions.indicator_id,
-        scoring_definitions.pillar,
+        scoring_definitions.definition_index,
         scoring_definitions.scoring_method,
         scoring_definitions.missing_policy,
-        scoring_definitions.indicator_weight,
-        scoring_definitions.pillar_weight,
-        scoring_definitions.nominal_weight,
         scoring_definitions.poor_value,
         scoring_definitions.good_value,
         {{ raw_value }} as raw_value
@@ -129,95 +138,114 @@ scoring_scored as (
         {{ key }},
         {%- endfor %}
         as_of_date,
-        health_profile_id,
-        indicator_id,
-        pillar,
-        scoring_method,
-        missing_policy,
-        indicator_weight,
-        pillar_weight,
-        nominal_weight,
+        definition_index,
         raw_value,
-        raw_value is null as is_missing,
         {{ indicator_score_expression(
             'raw_value', 'scoring_method', 'poor_value', 'good_value', 'missing_policy',
         ) }} as indicator_score
     from scoring_inputs
 ),
 
--- Weight left within each pillar once indicators left out (missing, policy `ignore`)
--- are removed; a pillar with none left has no score. (Group-bys joined back, not window
--- sums over the indicator rows: the same figures at a third of the cost on DuckDB.)
-scoring_pillar_weights_in_use as (
+-- Per subject and day, for each pillar of the contract (macro health_pillar_ids): its
+-- weight, and the weight of its indicators that scored (left out: missing, policy
+-- `ignore`); a pillar with none left has no score. One group-by per subject-day with the
+-- pillars as columns, joined back once (per pillar, then per day, joined back twice, took
+-- about 1.7 times as long on DuckDB; decision 0025).
+scoring_weights_in_use as (
     select
         {%- for key in key_columns %}
-        {{ key }},
+        scoring_scored.{{ key }},
         {%- endfor %}
-        as_of_date,
-        pillar,
-        max(pillar_weight) as pillar_weight,
-        sum(case when indicator_score is not null then indicator_weight else 0 end) as pillar_weight_in_use
+        scoring_scored.as_of_date,
+        {%- for pillar in health_pillar_ids() %}
+        max(case when scoring_definitions.pillar = '{{ pillar }}' then scoring_definitions.pillar_weight end)
+            as {{ pillar }}_weight,
+        sum(
+            case
+                when scoring_definitions.pillar = '{{ pillar }}' and scoring_scored.indicator_score is not null
+                    then scoring_definitions.indicator_weight
+                else 0
+            end
+        ) as {{ pillar }}_weight_in_use{{ ',' if not loop.last }}
+        {%- endfor %}
     from scoring_scored
-    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date, pillar
+    inner join scoring_definitions
+        on scoring_scored.definition_index = scoring_definitions.definition_index
+    group by {% for key in key_columns %}scoring_scored.{{ key }}, {% endfor %}scoring_scored.as_of_date
 ),
 
-scoring_pillars_in_use as (
+-- The weight of the pillars that have a score.
+scoring_day_weights as (
     select
-        {%- for key in key_columns %}
-        {{ key }},
+        *,
+        {%- for pillar in health_pillar_ids() %}
+        case when {{ pillar }}_weight_in_use > 0 then {{ pillar }}_weight else 0 end
+            {{- ' +' if not loop.last }}
         {%- endfor %}
-        as_of_date,
-        sum(pillar_weight) as scored_pillar_weight
-    from scoring_pillar_weights_in_use
-    where pillar_weight_in_use > 0
-    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date
+            as scored_pillar_weight
+    from scoring_weights_in_use
 ),
 
-scoring_pillar_totals as (
+scoring_weighted as (
     select
-        scoring_scored.*,
-        scoring_pillar_weights_in_use.pillar_weight_in_use
-    from scoring_scored
-    inner join scoring_pillar_weights_in_use
-        on scoring_scored.as_of_date = scoring_pillar_weights_in_use.as_of_date
         {%- for key in key_columns %}
-        and scoring_scored.{{ key }} = scoring_pillar_weights_in_use.{{ key }}
+        scoring_scored.{{ key }},
         {%- endfor %}
-        and scoring_scored.pillar = scoring_pillar_weights_in_use.pillar
+        scoring_scored.as_of_date,
+        scoring_definitions.indicator_id,
+        scoring_definitions.profile_id as health_profile_id,
+        scoring_definitions.pillar,
+        scoring_definitions.scoring_method,
+        scoring_definitions.missing_policy,
+        scoring_scored.raw_value,
+        scoring_scored.indicator_score,
+        scoring_scored.raw_value is null as is_missing,
+        scoring_definitions.indicator_weight,
+        scoring_definitions.pillar_weight,
+        scoring_definitions.nominal_weight,
+        case scoring_definitions.pillar
+            {%- for pillar in health_pillar_ids() %}
+            when '{{ pillar }}' then scoring_day_weights.{{ pillar }}_weight_in_use
+            {%- endfor %}
+        end as pillar_weight_in_use,
+        scoring_day_weights.scored_pillar_weight
+    from scoring_scored
+    inner join scoring_definitions
+        on scoring_scored.definition_index = scoring_definitions.definition_index
+    inner join scoring_day_weights
+        on scoring_scored.as_of_date = scoring_day_weights.as_of_date
+        {%- for key in key_columns %}
+        and scoring_scored.{{ key }} = scoring_day_weights.{{ key }}
+        {%- endfor %}
 )
 
 select
     {%- for key in key_columns %}
-    scoring_pillar_totals.{{ key }},
+    {{ key }},
     {%- endfor %}
-    scoring_pillar_totals.as_of_date,
-    scoring_pillar_totals.indicator_id,
-    scoring_pillar_totals.health_profile_id,
-    scoring_pillar_totals.pillar,
-    scoring_pillar_totals.scoring_method,
-    scoring_pillar_totals.missing_policy,
-    scoring_pillar_totals.raw_value,
-    scoring_pillar_totals.indicator_score,
-    scoring_pillar_totals.is_missing,
-    scoring_pillar_totals.indicator_weight,
-    scoring_pillar_totals.pillar_weight,
-    scoring_pillar_totals.nominal_weight,
+    as_of_date,
+    indicator_id,
+    health_profile_id,
+    pillar,
+    scoring_method,
+    missing_policy,
+    raw_value,
+    indicator_score,
+    is_missing,
+    indicator_weight,
+    pillar_weight,
+    nominal_weight,
     case
-        when scoring_pillar_totals.indicator_score is not null
-            and scoring_pillar_totals.pillar_weight_in_use > 0
-            and scoring_pillars_in_use.scored_pillar_weight > 0
+        when indicator_score is not null
+            and pillar_weight_in_use > 0
+            and scored_pillar_weight > 0
             then {{ clamp(
-                'cast(scoring_pillar_totals.pillar_weight as ' ~ double_type ~ ') / scoring_pillars_in_use.scored_pillar_weight
-                * scoring_pillar_totals.indicator_weight / scoring_pillar_totals.pillar_weight_in_use', 0, 1
+                'cast(pillar_weight as ' ~ double_type ~ ') / scored_pillar_weight
+                * indicator_weight / pillar_weight_in_use', 0, 1
             ) }}
         else 0.0
     end as effective_weight
-from scoring_pillar_totals
-left join scoring_pillars_in_use
-    on scoring_pillar_totals.as_of_date = scoring_pillars_in_use.as_of_date
-    {%- for key in key_columns %}
-    and scoring_pillar_totals.{{ key }} = scoring_pillars_in_use.{{ key }}
-    {%- endfor %}
+from scoring_weighted
 {%- endmacro %}
 
 
@@ -270,10 +298,9 @@ scoring_totals as (
         {{ key }},
         {%- endfor %}
         as_of_date,
-        max(case when pillar = 'engagement' then pillar_score end) as engagement_score,
-        max(case when pillar = 'outcomes' then pillar_score end) as outcomes_score,
-        max(case when pillar = 'relationship' then pillar_score end) as relationship_score,
-        max(case when pillar = 'strategic' then pillar_score end) as strategic_score,
+        {%- for pillar in health_pillar_ids() %}
+        max(case when pillar = '{{ pillar }}' then pillar_score end) as {{ pillar }}_score,
+        {%- endfor %}
         {{ clamp(exact_to_double('sum(weighted_score_part)'), 0, 100, 9) }} as weighted_score,
         {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
@@ -292,10 +319,9 @@ select
     subject_days.{{ column }},
     {%- endfor %}
     case when scoring_totals.effective_weight_total > 0 then scoring_totals.weighted_score end as health_score,
-    scoring_totals.engagement_score,
-    scoring_totals.outcomes_score,
-    scoring_totals.relationship_score,
-    scoring_totals.strategic_score,
+    {%- for pillar in health_pillar_ids() %}
+    scoring_totals.{{ pillar }}_score,
+    {%- endfor %}
     coalesce(scoring_totals.coverage, 0) as coverage,
     case
         when coalesce(scoring_totals.coverage, 0) < scoring_profiles.min_coverage

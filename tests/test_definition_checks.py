@@ -77,6 +77,9 @@ def test_every_error_class_is_reported_with_its_row(tmp_path):
         seeds / "health_profiles.csv",
         lambda rows: set_field(rows, {"profile_id": "mid_market"}, poor_threshold="80"),
     )
+    # A pillar the marts have no score column for.
+    with open(seeds / "health_pillars.csv", "a") as handle:
+        handle.write("loyalty,Loyalty,Would they buy again.\n")
     # A profile without indicators.
     with open(seeds / "health_profiles.csv", "a") as handle:
         handle.write("vip,VIP accounts,false,70,45,0.5\n")
@@ -110,6 +113,7 @@ def test_every_error_class_is_reported_with_its_row(tmp_path):
         "health_profile_indicators (profile_id=renewal_window, indicator_id=nps): poor_value equals good_value",
         "health_profile_indicators (profile_id=enterprise_high_touch, pillar=strategic): all indicator weights",
         "health_pillar_weights (profile_id=onboarding): all pillar weights are zero",
+        "health_pillars (pillar=loyalty): not a pillar of the marts contract: loyalty (engagement, outcomes,",
         "health_profiles (profile_id=mid_market): band thresholds out of order",
         "health_profiles (profile_id=vip): profile has no indicators",
         "health_profile_rules (customer_tier=smb, lifecycle_stage=*, support_package=*, region=*): duplicate rule",

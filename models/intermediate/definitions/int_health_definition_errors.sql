@@ -112,6 +112,19 @@ duplicate_rules as (
     having count(*) > 1
 ),
 
+-- The marts have a score column for each pillar of the contract (macro health_pillar_ids)
+-- and for no other.
+pillar_errors as (
+    select
+        'health_pillars' as seed_name,
+        'pillar=' || coalesce(pillar, '<null>') as seed_row,
+        'not a pillar of the marts contract: ' || coalesce(pillar, '<null>')
+            || ' ({{ health_pillar_ids() | join(", ") }})' as message
+    from pillars
+    where pillar is null
+        or pillar not in ({% for pillar in health_pillar_ids() %}'{{ pillar }}'{{ ', ' if not loop.last }}{% endfor %})
+),
+
 pillar_weight_errors as (
     select
         'health_pillar_weights' as seed_name,
@@ -333,6 +346,7 @@ all_errors as (
     union all select * from duplicate_profiles
     union all select * from rule_errors
     union all select * from duplicate_rules
+    union all select * from pillar_errors
     union all select * from pillar_weight_errors
     union all select * from indicator_errors
     union all select * from duplicate_indicators
