@@ -271,27 +271,9 @@ scoring_profiles as (
     select * from {{ ref('health_profiles') }}
 ),
 
--- One pass over the indicator rows: per pillar, the pillar's own weighted sums and the
--- pillar's exact partial sums of the subject-level totals (summed again below).
-scoring_pillar_sums as (
-    select
-        {%- for key in key_columns %}
-        {{ key }},
-        {%- endfor %}
-        as_of_date,
-        pillar,
-        {{ clamp(
-            exact_sum('case when indicator_score is not null then indicator_weight * indicator_score end')
-            ~ ' / nullif(' ~ exact_sum('case when indicator_score is not null then indicator_weight else 0 end') ~ ', 0)',
-            0, 100, 9
-        ) }} as pillar_score,
-        {{ exact_partial_sum('effective_weight * coalesce(indicator_score, 0)') }} as weighted_score_part,
-        {{ exact_partial_sum('effective_weight') }} as effective_weight_part,
-        {{ exact_partial_sum('case when not is_missing then nominal_weight else 0 end') }} as coverage_part
-    from {{ indicator_scores }}
-    group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date, pillar
-),
-
+-- One pass over the indicator rows, one group per subject and day with the pillars as
+-- columns: each pillar's score, and the subject's totals as exact sums (two group-bys,
+-- per pillar and then per day, took a third longer on DuckDB; decision 0025).
 scoring_totals as (
     select
         {%- for key in key_columns %}
@@ -299,13 +281,18 @@ scoring_totals as (
         {%- endfor %}
         as_of_date,
         {%- for pillar in health_pillar_ids() %}
-        max(case when pillar = '{{ pillar }}' then pillar_score end) as {{ pillar }}_score,
+        {%- set scored = "pillar = '" ~ pillar ~ "' and indicator_score is not null" %}
+        {{ clamp(
+            exact_sum('case when ' ~ scored ~ ' then indicator_weight * indicator_score end')
+            ~ ' / nullif(' ~ exact_sum('case when ' ~ scored ~ ' then indicator_weight else 0 end') ~ ', 0)',
+            0, 100, 9
+        ) }} as {{ pillar }}_score,
         {%- endfor %}
-        {{ clamp(exact_to_double('sum(weighted_score_part)'), 0, 100, 9) }} as weighted_score,
-        {{ exact_to_double('sum(effective_weight_part)') }} as effective_weight_total,
+        {{ clamp(exact_sum('effective_weight * coalesce(indicator_score, 0)'), 0, 100, 9) }} as weighted_score,
+        {{ exact_sum('effective_weight') }} as effective_weight_total,
         -- Rounded so that float noise never flips a band at the min_coverage boundary.
-        {{ clamp(exact_to_double('sum(coverage_part)'), 0, 1, 9) }} as coverage
-    from scoring_pillar_sums
+        {{ clamp(exact_sum('case when not is_missing then nominal_weight else 0 end'), 0, 1, 9) }} as coverage
+    from {{ indicator_scores }}
     group by {% for key in key_columns %}{{ key }}, {% endfor %}as_of_date
 )
 

@@ -99,9 +99,8 @@
     {{ exact_to_double(exact_partial_sum(expression)) }}
 {%- endmacro %}
 
-{#- The exact sum itself, before the conversion to double, for partial sums that are summed
-    again: exact_to_double('sum(partial)') over rows of exact_partial_sum() gives the same
-    double as exact_sum() over all the terms. -#}
+{#- The exact sum itself, before the conversion to double: exact_sum's engine-specific
+    half (macros/spark has Spark's). -#}
 {% macro exact_partial_sum(expression) -%}
     {{ return(adapter.dispatch('exact_partial_sum', 'customer_health')(expression)) }}
 {%- endmacro %}
