@@ -8,6 +8,8 @@
 - Round 2: the relationship x impact page counts what the mart says per quadrant; the
   account page shows the CSM override (reason, author, last day) beside the computed score
   and the quadrant's play; the hierarchy explorer's products equal the product roll-up.
+  Above charts.MAX_BUBBLES accounts the map draws the largest by ARR as bubbles and all of
+  them as density cells.
 - A real browser: headless Chromium (Debian package `chromium`) loads the running app
   (`streamlit run` on 127.0.0.1), waits for the overview's charts through the DevTools
   protocol, fails on an error box or a blank page, checks the band distribution it shows
@@ -19,6 +21,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from _browser import browser, free_port, http_ok, keep_screenshot, server, wait_until
 from _dashboard_app import (
@@ -250,6 +254,42 @@ def test_quadrant_page_counts_the_marts(serving: Serving, monkeypatch: pytest.Mo
     assert len(listed) == count
 
 
+def test_a_quadrant_map_of_more_accounts_than_bubbles_draws_the_largest_and_all_as_density(
+    serving: Serving, monkeypatch: pytest.MonkeyPatch
+):
+    """Above charts.MAX_BUBBLES accounts the map draws that many, the largest by ARR, as
+    bubbles, and every account as density cells; the counts and the table keep them all."""
+    from health_dashboard import charts
+
+    monkeypatch.setattr(charts, "MAX_BUBBLES", 10)
+    at = app_test(monkeypatch, serving.path)
+    at.switch_page("views/quadrant.py").run()
+    assert_clean(at, "quadrant")
+    points = serving.sql(
+        "select account_id, arr from marts.fct_account_health_daily "
+        "where as_of_date = ? and health_quadrant is not null",
+        [serving.end_date],
+    )
+    assert len(points) > 20
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    assert spec["title"].endswith(f"({len(points):,}): bubbles for the 10 largest by ARR, grey cells for all")
+    assert [layer["mark"]["type"] for layer in spec["layer"][:2]] == ["rect", "circle"]
+    datasets = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.datasets}
+    cells = datasets[spec["layer"][0]["data"]["name"]]
+    bubbles = datasets[spec["layer"][1]["data"]["name"]]
+    assert int(cells["points"].sum()) == len(points)
+    largest = points.assign(arr=points["arr"].fillna(0.0)).nlargest(10, "arr")
+    assert sorted(bubbles["arr"]) == sorted(largest["arr"])
+    first = at.selectbox(key="quadrant_pick").value
+    assert len(at.dataframe[0].value) == int(
+        serving.sql(
+            "select count(*) from marts.fct_account_health_daily where as_of_date = ? and health_quadrant = ?",
+            [serving.end_date, first],
+        ).iloc[0, 0]
+    )
+
+
 def test_account_page_shows_the_override_beside_the_computed_score(
     serving: Serving, monkeypatch: pytest.MonkeyPatch
 ):
@@ -384,11 +424,17 @@ def running_app(serving: Serving, tmp_path: Path) -> Iterator[str]:
 
 
 def test_overview_in_headless_chromium(serving: Serving, running_app: str, tmp_path: Path):
+    """The overview's figures in the browser; then every page loads as the browser benchmark
+    (benchmarks/dashboard_browser.py) waits for it: its last text shown, every chart drawn."""
+    from benchmarks import dashboard_browser
+
     with browser(tmp_path) as devtools:
         started = time.perf_counter()
         state = wait_for_page(devtools, running_app + "/", "Band distribution", 4)
         load_seconds = time.perf_counter() - started
         png = devtools.screenshot(1400)
+        for page, needles in dashboard_browser.PAGES.items():
+            assert dashboard_browser.load(devtools, running_app + page, needles) > 0
 
     text = state["text"]
     assert "Customer health overview" in text

@@ -134,3 +134,26 @@ def method_scale() -> alt.Scale:
     return alt.Scale(
         domain=[METHOD_LABELS[m] for m in METHOD_LABELS], range=[METHOD_COLORS[m] for m in METHOD_LABELS]
     )
+
+
+# A scatter draws every point in the browser: 57,000 accounts took 3.7 s to draw in Chromium
+# (the relationship x impact map at 100,000 accounts; docs/benchmarks.md). Above this many,
+# the map draws the largest by ARR as bubbles and all of them as density cells.
+MAX_BUBBLES = 5_000
+DENSITY_CELL = 2.5
+
+
+def density_cells(frame: pd.DataFrame, x: str, y: str, cell: float = DENSITY_CELL) -> pd.DataFrame:
+    """Points counted per square cell of `cell` score points on a 0-100 x 0-100 plane
+    (frame: <x>, <y>): x, x2, y, y2 (the cell's edges) and points (how many fall in it)."""
+
+    def edge(values: pd.Series) -> pd.Series:
+        return (values.clip(0, 100) // cell * cell).clip(upper=100 - cell)
+
+    cells = (
+        pd.DataFrame({"x": edge(frame[x]), "y": edge(frame[y])})
+        .groupby(["x", "y"], as_index=False)
+        .size()
+        .rename(columns={"size": "points"})
+    )
+    return cells.assign(x2=cells["x"] + cell, y2=cells["y"] + cell)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from health_dashboard import data, ui
+from health_dashboard import charts, data, ui
 
 VIEW_KEY = "quadrant_view"
 QUADRANT_KEY = "quadrant_pick"
@@ -73,8 +73,11 @@ color = alt.Color(
     ),
     legend=alt.Legend(title="Quadrant", orient="bottom", columns=2, labelLimit=320),
 )
+# Every account in the counts and the table below; on the map, the largest by ARR as bubbles
+# and, when there are more, all of them as density cells under the bubbles.
+bubbles = points.nlargest(charts.MAX_BUBBLES, "arr") if len(points) > charts.MAX_BUBBLES else points
 scatter = (
-    alt.Chart(points)
+    alt.Chart(bubbles)
     .mark_circle(opacity=0.65, stroke="#37474f", strokeWidth=0.5)
     .encode(
         x=alt.X("dimension_impact_score:Q", title="Impact (0-100)", scale=alt.Scale(domain=[0, 100])),
@@ -120,10 +123,30 @@ texts = [
     .encode(x="x:Q", y="y:Q", text="text:N")
     for side in ("left", "right")
 ]
+title = f"{VIEWS[view or 'accounts']} on {day:%Y-%m-%d} ({len(points):,})"
+layers = [scatter, *rules, *texts]
+if len(bubbles) < len(points):
+    title += f": bubbles for the {len(bubbles):,} largest by ARR, grey cells for all"
+    cells = charts.density_cells(points, "dimension_impact_score", "dimension_relationship_score")
+    density = (
+        alt.Chart(cells)
+        .mark_rect(opacity=0.5)
+        .encode(
+            x=alt.X("x:Q", title="Impact (0-100)"),
+            x2="x2:Q",
+            y=alt.Y("y:Q", title="Relationship (0-100)"),
+            y2="y2:Q",
+            color=alt.Color(
+                "points:Q",
+                scale=alt.Scale(scheme="greys"),
+                legend=alt.Legend(title=f"{VIEWS[view or 'accounts']} per cell", orient="right"),
+            ),
+            tooltip=[alt.Tooltip("points:Q", title=VIEWS[view or "accounts"], format=",d")],
+        )
+    )
+    layers.insert(0, density)
 st.altair_chart(
-    alt.layer(scatter, *rules, *texts).properties(
-        height=520, title=f"{VIEWS[view or 'accounts']} on {day:%Y-%m-%d} ({len(points)})"
-    ),
+    alt.layer(*layers).resolve_scale(color="independent").properties(height=520, title=title),
     width="stretch",
 )
 
