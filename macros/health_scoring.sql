@@ -105,8 +105,8 @@ scoring_definitions as (
 ),
 
 -- Every indicator of the subject's profile on each of its days: its raw value and the
--- definition's row (by index: the rows below are read twice, and narrow rows cost a third
--- of wide ones on DuckDB; docs/decisions/0025).
+-- definition's row, by its index (the rows below are read twice, and DuckDB keeps them:
+-- narrow rows; docs/decisions/0025).
 scoring_inputs as (
     select
         {%- for key in key_columns %}
@@ -149,8 +149,8 @@ scoring_scored as (
 -- Per subject and day, for each pillar of the contract (macro health_pillar_ids): its
 -- weight, and the weight of its indicators that scored (left out: missing, policy
 -- `ignore`); a pillar with none left has no score. One group-by per subject-day with the
--- pillars as columns, joined back once (per pillar, then per day, joined back twice, took
--- about 1.7 times as long on DuckDB; decision 0025).
+-- pillars as columns, joined back once (not per pillar and then per day, joined back
+-- twice: decision 0025 has the measurements).
 scoring_weights_in_use as (
     select
         {%- for key in key_columns %}
@@ -272,8 +272,8 @@ scoring_profiles as (
 ),
 
 -- One pass over the indicator rows, one group per subject and day with the pillars as
--- columns: each pillar's score, and the subject's totals as exact sums (two group-bys,
--- per pillar and then per day, took a third longer on DuckDB; decision 0025).
+-- columns: each pillar's score, and the subject's totals as exact sums (not per pillar and
+-- then per day: decision 0025 has the measurements).
 scoring_totals as (
     select
         {%- for key in key_columns %}
