@@ -136,9 +136,10 @@ def method_scale() -> alt.Scale:
     )
 
 
-# A scatter draws every point in the browser: 57,000 accounts took 3.7 s to draw in Chromium
-# (the relationship x impact map at 100,000 accounts; docs/benchmarks.md). Above this many,
-# the map draws the largest by ARR as bubbles and all of them as density cells.
+# A scatter draws every point in the browser: the relationship x impact map of 57,714
+# accounts (100,000 in the book) took 3.8 s to load in Chromium, 1.7 s of it drawing
+# (docs/benchmarks.md). Above this many, the map draws the largest by ARR as bubbles and all
+# of them as density cells.
 MAX_BUBBLES = 5_000
 DENSITY_CELL = 2.5
 

@@ -75,7 +75,7 @@ color = alt.Color(
 )
 # Every account in the counts and the table below; on the map, the largest by ARR as bubbles
 # and, when there are more, all of them as density cells under the bubbles.
-bubbles = points.nlargest(charts.MAX_BUBBLES, "arr") if len(points) > charts.MAX_BUBBLES else points
+bubbles = points.sort_values(["arr", "account_id"], ascending=[False, True]).head(charts.MAX_BUBBLES)
 scatter = (
     alt.Chart(bubbles)
     .mark_circle(opacity=0.65, stroke="#37474f", strokeWidth=0.5)
