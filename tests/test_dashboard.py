@@ -245,13 +245,16 @@ def test_quadrant_page_counts_the_marts(serving: Serving, monkeypatch: pytest.Mo
     captions = " | ".join(c.value for c in at.caption)
     for row in expected.itertuples(index=False):
         assert f"{int(row.n)} · " in captions, (row, captions)
-    listed = at.dataframe[0].value
-    first = at.selectbox(key="quadrant_pick").value
+    assert_the_picked_quadrant_lists_all_its_accounts(at, serving)
+
+
+def assert_the_picked_quadrant_lists_all_its_accounts(at: object, serving: Serving) -> None:
+    picked = at.selectbox(key="quadrant_pick").value  # type: ignore[attr-defined]
     count = serving.sql(
         "select count(*) as n from marts.fct_account_health_daily where as_of_date = ? and health_quadrant = ?",
-        [serving.end_date, first],
+        [serving.end_date, picked],
     ).iloc[0]["n"]
-    assert len(listed) == count
+    assert len(at.dataframe[0].value) == count  # type: ignore[attr-defined]
 
 
 def test_a_quadrant_map_of_more_accounts_than_bubbles_draws_the_largest_and_all_as_density(
@@ -281,13 +284,7 @@ def test_a_quadrant_map_of_more_accounts_than_bubbles_draws_the_largest_and_all_
     assert int(cells["points"].sum()) == len(points)
     largest = points.assign(arr=points["arr"].fillna(0.0)).nlargest(10, "arr")
     assert sorted(bubbles["arr"]) == sorted(largest["arr"])
-    first = at.selectbox(key="quadrant_pick").value
-    assert len(at.dataframe[0].value) == int(
-        serving.sql(
-            "select count(*) from marts.fct_account_health_daily where as_of_date = ? and health_quadrant = ?",
-            [serving.end_date, first],
-        ).iloc[0, 0]
-    )
+    assert_the_picked_quadrant_lists_all_its_accounts(at, serving)
 
 
 def test_account_page_shows_the_override_beside_the_computed_score(
