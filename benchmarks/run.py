@@ -12,7 +12,8 @@ phase (from run_results.json).
     python benchmarks/run.py --accounts 10000
     python benchmarks/run.py --accounts 100000 --large  # long; kept out of CI
     python benchmarks/run.py --smoke                    # tiny: CI checks the report only (no
-                                                      # recalculation, single-day runs or weekly models)
+                                                      # recalculation, rescore, single-day runs or
+                                                      # weekly models)
     python benchmarks/run.py --accounts 10000 --phases intraday   # generation, one build, intraday
     python benchmarks/run.py --accounts 10000 --phases daily      # generation, full build, daily, floor
     python benchmarks/run.py --accounts 100000 --days 365 --large --phases scale  # no single-day,
@@ -298,17 +299,21 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
         # indicator values; the repeats alternate between two changed definitions, so each
         # run is again a scoring change against the one before.
         # Prepared only as far as the repeats need them (a project copy and a dbt parse each).
-        steps = (1, 2) if args.repeats > 1 else (1,)
-        changed = [project_env(changed_project(work / f"definition_{step}", step)) for step in steps]
-        rescore = phase(
-            f"{args.window_days}-day rescore (scoring definition changed)",
-            job_command("health_recalculation_job", recalc_start, end),
-            rows_scored,
-            "the rescoring path: no event history read",
-            runs=[changed[0], changed[-1], changed[0]],
-            # `python -m orchestration.run` names the path the run took.
-            expect=", rescore path)",
-        )
+        # The smoke leaves it out: a project copy, its dbt parse and one more pipeline process
+        # (~40 s of CI); tests/test_recalculation_paths.py runs the rescore path.
+        rescore = None
+        if not args.smoke:
+            steps = (1, 2) if args.repeats > 1 else (1,)
+            changed = [project_env(changed_project(work / f"definition_{step}", step)) for step in steps]
+            rescore = phase(
+                f"{args.window_days}-day rescore (scoring definition changed)",
+                job_command("health_recalculation_job", recalc_start, end),
+                rows_scored,
+                "the rescoring path: no event history read",
+                runs=[changed[0], changed[-1], changed[0]],
+                # `python -m orchestration.run` names the path the run took.
+                expect=", rescore path)",
+            )
         floor = phase(
             "scan floor (DuckDB: tracks by account and day)",
             floor_command(duckdb_path),
@@ -321,7 +326,10 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
         } | span_ratio
         if recalc is not None:
             report.ratios["daily run / recalculation"] = round(daily.wall_seconds / recalc.wall_seconds, 3)
-            report.ratios["rescore / recalculation"] = round(rescore.wall_seconds / recalc.wall_seconds, 3)
+            if rescore is not None:
+                report.ratios["rescore / recalculation"] = round(
+                    rescore.wall_seconds / recalc.wall_seconds, 3
+                )
             if separate is not None:
                 report.ratios["separate single-day runs / one run"] = round(
                     separate.wall_seconds / recalc.wall_seconds, 2
@@ -356,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=(
             "tiny run for CI: 40 accounts x 90 days, 5-day window, each phase once; without the "
-            "recalculation, the single-day runs and the weekly models"
+            "recalculation, the rescore, the single-day runs and the weekly models"
         ),
     )
     parser.add_argument(

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -470,11 +471,31 @@ def test_schedule_tick_targets_the_previous_day(built_warehouse, tmp_path, monke
 # --------------------------------------------------------------------------- one writer
 
 
+BLOCKED = f"Step blocked by limit for pool {POOL}"
+
+
+def blocked_runs(instance: DagsterInstance) -> set[str]:
+    """The runs whose step said it waits for a slot of the warehouse pool."""
+    return {
+        run.run_id
+        for run in instance.get_runs()
+        if any(entry.user_message == BLOCKED for entry in instance.all_logs(run.run_id))
+    }
+
+
 @pytest.mark.parametrize("runs", [2])
 def test_runs_started_together_queue_on_the_warehouse_pool(built_warehouse, tmp_path, runs):
+    """Runs started together, each in its own process, wait for the pool's one slot: the
+    test holds the slot until every run says its step is blocked, then lets them go; their
+    steps run one after the other. The runs materialize the publication, an op of the pool
+    like the dbt op (test_definitions_load_and_validate_without_the_venv_on_path checks
+    both): the pool is what is tested, and such a run needs no dbt invocation."""
     warehouse = copy_world(built_warehouse, tmp_path)
     with pipeline_env(warehouse, tmp_path, now=BUILD_NOW) as env:
-        DagsterInstance.get()  # create the instance's storage before two processes race to
+        instance = DagsterInstance.get()  # the storage, before the processes race to create it
+        storage = instance.event_log_storage
+        assert storage.initialize_concurrency_limit_to_default(POOL), "dagster.yaml's default_limit"
+        assert storage.claim_concurrency_slot(POOL, "the-test", "holding").is_claimed
         command = [
             sys.executable,
             "-m",
@@ -484,25 +505,39 @@ def test_runs_started_together_queue_on_the_warehouse_pool(built_warehouse, tmp_
             "-m",
             "orchestration.definitions",
             "--select",
-            "marts/fct_health_alerts",
+            PUBLICATION.to_user_string(),
         ]
-        processes = [
-            subprocess.Popen(
-                command,
-                cwd=PROJECT_DIR,
-                env={**os.environ, **env},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for _ in range(runs)
-        ]
-        outputs = [process.communicate(timeout=600)[0] for process in processes]
-        for process, output in zip(processes, outputs, strict=True):
-            assert process.returncode == 0, output[-5000:]
-        instance = DagsterInstance.get()
+        logs = [tmp_path / f"run-{number}.log" for number in range(runs)]
+        processes = []
+        for log in logs:
+            with log.open("w") as output:  # the child keeps its own copy of the handle
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=PROJECT_DIR,
+                        env={**os.environ, **env},
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        try:
+            deadline = time.monotonic() + 300
+            while len(blocked := blocked_runs(instance)) < runs:
+                finished = [
+                    log.read_text()[-3000:]
+                    for process, log in zip(processes, logs, strict=True)
+                    if process.poll() is not None
+                ]
+                assert not finished, f"a run ended without waiting for the pool: {finished}"
+                assert time.monotonic() < deadline, f"runs blocked by the pool after 300 s: {blocked}"
+                time.sleep(0.2)  # the interval of a poll that waits for the runs' events
+        finally:
+            storage.free_concurrency_slots_for_run("the-test")
+        for process, log in zip(processes, logs, strict=True):
+            assert process.wait(timeout=600) == 0, log.read_text()[-5000:]
         dagster_runs = instance.get_runs(limit=runs)
         assert len(dagster_runs) == runs and all(run.is_success for run in dagster_runs)
+        assert blocked == {run.run_id for run in dagster_runs}
         windows = []
         for dagster_run in dagster_runs:
             times = {
@@ -515,5 +550,5 @@ def test_runs_started_together_queue_on_the_warehouse_pool(built_warehouse, tmp_
             windows.append((times[DagsterEventType.STEP_START], times[DagsterEventType.STEP_SUCCESS]))
         windows.sort()
         assert windows[0][1] <= windows[1][0], f"steps overlapped: {windows}"
-        limits = {pool.name: pool.limit for pool in instance.event_log_storage.get_pool_limits()}
+        limits = {pool.name: pool.limit for pool in storage.get_pool_limits()}
         assert limits.get(POOL) == 1
