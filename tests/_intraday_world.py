@@ -71,13 +71,10 @@ limit 1
 """
 
 
-def reshape_usage(path: Path) -> tuple[str, list[str]]:
-    """Account X, whose usage collapses: its events of the last 59 days are removed, except
-    a burst on DAY-29 (every licensed user, every key feature). On DAY its 30-day window
-    still holds the burst (no alert); on TODAY only this morning's users are left, against
-    the burst 30 days earlier: a usage (engagement) alert opens today.
-    Done before the first build, as if the loader had delivered it so."""
-    with duckdb.connect(str(path)) as connection:
+def account_x(path: Path) -> tuple[str, list[str]]:
+    """Account X (a paying account with four licensed users or more, a child of a hierarchy
+    if one qualifies) and its licensed users; `reshape_usage` leaves both as they are."""
+    with duckdb.connect(str(path), read_only=True) as connection:
         (account_id,) = connection.execute(PICK_ACCOUNT_SQL, [TODAY + dt.timedelta(days=2)]).fetchone()
         users = [
             user_id
@@ -91,6 +88,18 @@ def reshape_usage(path: Path) -> tuple[str, list[str]]:
                 [account_id],
             ).fetchall()
         ]
+    return account_id, users
+
+
+def reshape_usage(path: Path) -> tuple[str, list[str]]:
+    """Account X, whose usage collapses: its events of the last 59 days are removed, except
+    a burst on DAY-29 (every licensed user, every key feature). On DAY its 30-day window
+    still holds the burst (no alert); on TODAY only this morning's users are left, against
+    the burst 30 days earlier: a usage (engagement) alert opens today.
+    Done to the session warehouse's raw data before its build (tests/conftest.py), as if
+    the loader had delivered it so; the live day of tests/test_intraday.py starts from it."""
+    account_id, users = account_x(path)
+    with duckdb.connect(str(path)) as connection:
         connection.execute(
             """
             delete from product.tracks

@@ -26,6 +26,7 @@ from _intraday_world import (
     NIGHTLY_AT,
     RAW_TABLES,
     TODAY,
+    account_x,
     afternoon_events,
     day_rows,
     defs_now,
@@ -34,7 +35,6 @@ from _intraday_world import (
     outbox_ids,
     query,
     raw_world,
-    reshape_usage,
     usage_alerts,
     utilization,
 )
@@ -59,19 +59,22 @@ DAILY_MARTS = (
 # --------------------------------------------------------------------------- the story
 
 
-def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(tmp_path: Path):
+def test_intraday_partial_day_then_nightly_finalisation_with_one_delivery(built_warehouse, tmp_path: Path):
     world, reference = tmp_path / "world", tmp_path / "reference"
     world.mkdir()
-    warehouse = world / "health.duckdb"
-    generate(warehouse, accounts=40, days=150, bad_rows_rate=0.02)
-    account_id, users = reshape_usage(warehouse)
+    # Up to last night: the session warehouse, whose raw data has account X's usage
+    # reshaped (`reshape_usage`), scored up to DAY over more than the 31 days the alert rules
+    # need (they compare today with the scored day 30 days earlier), built in the morning of
+    # TODAY, before anything landed.
+    assert built_warehouse.end_date == DAY
+    assert built_warehouse.start_date <= DAY - dt.timedelta(days=30)
+    warehouse = built_warehouse.copy_to(world)
+    shutil.copytree(built_warehouse.serving_dir, world / "serving", symlinks=True)
+    for delivered in ("outbox.jsonl", "deliveries.sqlite"):  # last night's deliveries
+        shutil.copyfile(built_warehouse.path.parent / delivered, world / delivered)
+    account_id, users = account_x(warehouse)
     assert len(users) >= 3
-
-    # Up to last night: the scores of the 31 days up to DAY (the alert rules compare today
-    # with the scored day 30 days earlier), built at 03:00 the morning of TODAY.
-    morning_of_today = dt.datetime.combine(TODAY, dt.time(3, 0), tzinfo=dt.UTC)
-    with pipeline_env(warehouse, world, now=morning_of_today):
-        assert_success(run_pipeline("health_daily_job", DAY - dt.timedelta(days=30), DAY))
+    assert query(warehouse, "select count(*) from product.tracks where id like 'burst-%'")[0][0] > 0
     assert usage_alerts(warehouse, account_id) == [], "no usage alert before today"
     seats = query(
         warehouse,
