@@ -2,8 +2,9 @@
 and a file held by another process.
 
 (a) a 30-day window build killed with SIGKILL while the marts build, then rerun: every
-    mart equals a clean build of the same window, row for row (content hashes);
-(b) the same window built twice: identical;
+    mart equals the clean build of those days, the session warehouse's (the pipeline's, over
+    a window that holds them), row for row (content hashes);
+(b) the same window built again over the session warehouse: identical;
 (c) ten single-day runs = one ten-day run = a full refresh, and a window overlapping days
     built before, built again, changes nothing (the daily marts and their parents only, no
     tests; one parse for all runs);
@@ -139,16 +140,14 @@ def copy_of(built_warehouse, directory: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clean_w30(built_warehouse, tmp_path_factory) -> tuple[Path, dict[str, dict[str, tuple[int, str]]]]:
-    """A clean run of the 30-day window over the built warehouse, and its mart hashes."""
-    base = tmp_path_factory.mktemp("clean_w30")
-    path = copy_of(built_warehouse, base)
-    run_dbt(["run", "--vars", window_vars(*W30)], path, base)
-    return path, both_hashes(path)
+def built_hashes(built_warehouse) -> dict[str, dict[str, tuple[int, str]]]:
+    """The marts of the session warehouse: the pipeline built them over a window that holds
+    W30, on the same raw data and clock."""
+    return both_hashes(built_warehouse.path)
 
 
-def test_killed_build_then_rerun_equals_a_clean_build(built_warehouse, clean_w30, tmp_path):
-    _, expected = clean_w30
+def test_killed_build_then_rerun_equals_a_clean_build(built_warehouse, built_hashes, tmp_path):
+    expected = built_hashes
     path = copy_of(built_warehouse, tmp_path / "killed")
     command = [dbt_bin(), "run", "--vars", window_vars(*W30),
                "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]  # fmt: skip
@@ -181,13 +180,13 @@ def test_killed_build_then_rerun_equals_a_clean_build(built_warehouse, clean_w30
     # The file opens (DuckDB replays its write-ahead log) and a rerun repairs everything.
     duckdb.connect(str(path), read_only=True).close()
     run_dbt(["run", "--vars", window_vars(*W30)], path, tmp_path)
-    assert_same_marts(path, expected, what="killed + rerun vs clean")
+    assert_same_marts(path, expected, what="killed + rerun vs the clean build")
 
 
-def test_the_same_window_built_twice_is_identical(clean_w30, tmp_path):
-    path, expected = clean_w30
+def test_the_same_window_built_twice_is_identical(built_warehouse, built_hashes, tmp_path):
+    path = copy_of(built_warehouse, tmp_path / "twice")
     run_dbt(["run", "--vars", window_vars(*W30)], path, tmp_path)
-    assert_same_marts(path, expected, what="second build vs first")
+    assert_same_marts(path, built_hashes, what="second build vs first")
 
 
 # ---------------------------------------------------------------------------------------
