@@ -165,22 +165,23 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --no-loadscope-reorder: collection order). test_pipeline.py goes first: its first test
 # builds the session warehouse, while the other worker runs the longest file that needs no
 # session warehouse. Then the longest first, which keeps both workers busy to the end.
-# Every other file follows in pytest's order. Seconds: one worker's, the `.ci/run` proof at
-# ec6d97f (docs/decisions/0007).
+# Every other file follows in pytest's order. Seconds: one worker's, a whole-suite run on a
+# clone of cec1197 (docs/decisions/0007, session 32).
 LONGEST_FIRST = (
-    "test_pipeline.py",  # 159 and the session warehouse's build, 35
-    "test_benchmark_smoke.py",  # 115: a Dagster process per benchmark phase
-    "test_intraday.py",  # 98: a live day, start to finalisation
-    "test_faults.py",  # 75
-    "test_recalculation_paths.py",  # 58
-    "test_overrides.py",  # 36
-    "test_compare_definitions.py",  # 35
-    "test_upgrade.py",  # 31
-    "test_dagster_ui.py",  # 30
-    "test_incremental_windows.py",  # 26
-    "test_daily_scoring_span.py",  # 25
-    "test_alert_delivery.py",  # 22
-    "test_dbt_unit_tests.py",  # 20
+    "test_pipeline.py",  # 148 and the session warehouse's build, 53
+    "test_benchmark_smoke.py",  # 94: a Dagster process per benchmark phase
+    "test_faults.py",  # 112 (about 13 less since)
+    "test_intraday.py",  # 80: a live day, from the session warehouse to finalisation
+    "test_recalculation_paths.py",  # 51
+    "test_compare_definitions.py",  # 51
+    "test_outcomes_backtest.py",  # 49
+    "test_upgrade.py",  # 48
+    "test_overrides.py",  # 41
+    "test_bad_input.py",  # 40
+    "test_alert_delivery.py",  # 34
+    "test_dagster_ui.py",  # 32
+    "test_daily_scoring_span.py",  # 24
+    "test_dbt_unit_tests.py",  # 23
 )
 
 
