@@ -300,7 +300,8 @@ def benchmark(args: argparse.Namespace, report: Report) -> Report:
         # run is again a scoring change against the one before.
         # Prepared only as far as the repeats need them (a project copy and a dbt parse each).
         # The smoke leaves it out: a project copy, its dbt parse and one more pipeline process
-        # (~40 s of CI); tests/test_recalculation_paths.py runs the rescore path.
+        # (~40 s of CI); tests/test_recalculation_paths.py runs the rescore path on the same
+        # changed definition (changed_project).
         rescore = None
         if not args.smoke:
             steps = (1, 2) if args.repeats > 1 else (1,)

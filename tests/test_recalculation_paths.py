@@ -14,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 from _pipeline import assert_success, pipeline_env, project_copy, run_pipeline
-from conftest import BUILD_NOW, copy_project
+from conftest import BUILD_NOW, PROJECT_DIR
 from dagster import DagsterInstance, build_sensor_context
 from test_pipeline import build_defs, copy_world
 
+from benchmarks.commands import changed_project
 from customer_health import serving
 from customer_health.definitions import definition_version
 from customer_health.manifest import load_manifest, prepare
@@ -111,10 +112,11 @@ def test_a_scoring_only_change_is_rescored_end_to_end_and_equals_a_full_recalcul
     run: no model that reads event history runs, every day of the window carries the new
     version and changed scores, the publication says so -> the next tick skips. The same
     window recalculated in full from the same change gives the same marts."""
-    project = copy_project(tmp_path / "project")
+    # The benchmark's scoring change (a pillar weight raised by 5), so that its rescore phase
+    # measures the path shown here.
+    original = definition_version(PROJECT_DIR / "seeds" / "definitions")
+    project = changed_project(tmp_path / "project", 1)
     seeds = project / "seeds" / "definitions"
-    original = definition_version(seeds)
-    edit_seed(seeds, "health_pillar_weights", "weight", lambda w: str(float(w) + 5))
     changed = definition_version(seeds)
     assert changed != original
     end = built_warehouse.end_date
