@@ -91,7 +91,7 @@ def account_x(path: Path) -> tuple[str, list[str]]:
     return account_id, users
 
 
-def reshape_usage(path: Path) -> tuple[str, list[str]]:
+def reshape_usage(path: Path) -> None:
     """Account X, whose usage collapses: its events of the last 59 days are removed, except
     a burst on DAY-29 (every licensed user, every key feature). On DAY its 30-day window
     still holds the burst (no alert); on TODAY only this morning's users are left, against
@@ -132,7 +132,6 @@ def reshape_usage(path: Path) -> tuple[str, list[str]]:
             for number, (product_id, feature) in enumerate(features)
         ],
     )
-    return account_id, users
 
 
 def morning_events(users: list[str]) -> list[LandedEvent]:
