@@ -94,27 +94,16 @@
 {#- A sum that does not depend on the order rows arrive in: floating-point addition is
     not associative, and parallel engines add partial sums in any order, so the same
     build could differ in the last bits (and a band could flip at its threshold). Each
-    term is cast to decimal(38, 15) (exact addition), the total back to double. -#}
+    term is rounded to a whole number of 1e-15 (x * 1e15 in double, then rounded), the
+    integers are added exactly (decimal(38, 0)), and the total comes back as a double
+    divided by 1e15. The expression is the same on every engine, so DuckDB and Spark add
+    the same integers and give the same bits. Not decimal(38, 15): DuckDB's exact cast of
+    that type back to a double costs about 60 ns a value (1.5 s for 24M; a hierarchy
+    roll-up converts 20 sums per row) and rounds differently from Spark's, while a
+    decimal(38, 0) converts at integer speed (docs/decisions/0020, session 33). Sums up
+    to 1e23 in magnitude. -#}
 {% macro exact_sum(expression) -%}
-    {{ exact_to_double(exact_partial_sum(expression)) }}
-{%- endmacro %}
-
-{#- The exact sum itself, before the conversion to double: exact_sum's engine-specific
-    half (macros/spark has Spark's). -#}
-{% macro exact_partial_sum(expression) -%}
-    {{ return(adapter.dispatch('exact_partial_sum', 'customer_health')(expression)) }}
-{%- endmacro %}
-
-{% macro default__exact_partial_sum(expression) -%}
-    sum(cast({{ expression }} as decimal(38, 15)))
-{%- endmacro %}
-
-{% macro exact_to_double(exact_expression) -%}
-    {{ return(adapter.dispatch('exact_to_double', 'customer_health')(exact_expression)) }}
-{%- endmacro %}
-
-{% macro default__exact_to_double(exact_expression) -%}
-    cast({{ exact_expression }} as {{ type_double() }})
+    (cast(sum(cast(round(cast({{ expression }} as {{ type_double() }}) * 1e15) as decimal(38, 0))) as {{ type_double() }}) / 1e15)
 {%- endmacro %}
 
 {#- Texts aggregated in a given order (order_by_clause, e.g. 'order by priority'): the
@@ -134,21 +123,6 @@
     a timestamp expression against a date column cannot use a plain hash join on DuckDB. -#}
 {% macro add_days(date_expression, days) -%}
     cast({{ dbt.dateadd('day', days, date_expression) }} as date)
-{%- endmacro %}
-
-{#- The same sum on Spark, bit for bit: the two casts are spelled out as DuckDB performs
-    them. DuckDB turns a double into decimal(38, 15) by rounding x * 1e15 (in double),
-    Spark by the double's exact binary value, and back by dividing the unscaled integer
-    by 1e15, Spark by exact decimal rounding. Either way is order-independent, but they
-    differ in the last bit (e.g. 5961.6 + 11426.400000000001), enough to turn "ARR
-    unchanged" into an expansion on one engine only. Overflow as in the default: sums
-    up to 1e23 in magnitude. -#}
-{% macro spark__exact_partial_sum(expression) -%}
-    sum(cast(round(cast({{ expression }} as {{ type_double() }}) * 1e15) as decimal(38, 0)))
-{%- endmacro %}
-
-{% macro spark__exact_to_double(exact_expression) -%}
-    cast({{ exact_expression }} as {{ type_double() }}) / 1e15
 {%- endmacro %}
 
 {#- A raw table that the raw-source contract marks optional (`meta: {optional: true}` on
