@@ -96,11 +96,11 @@
     build could differ in the last bits (and a band could flip at its threshold). Each
     term is rounded to a whole number of 1e-15 (x * 1e15 in double, then rounded), the
     integers are added exactly (decimal(38, 0)), and the total comes back as a double
-    divided by 1e15. The expression is the same on every engine, so DuckDB and Spark add
-    the same integers and give the same bits. Not decimal(38, 15): DuckDB's exact cast of
-    that type back to a double costs about 60 ns a value (1.5 s for 24M; a hierarchy
-    roll-up converts 20 sums per row) and rounds differently from Spark's, while a
-    decimal(38, 0) converts at integer speed (docs/decisions/0020, session 33). Sums up
+    divided by 1e15. The expression is the same on every engine: DuckDB and Spark add the
+    same integers for the same terms, and round them back alike. Not decimal(38, 15):
+    DuckDB's exact cast of that type back to a double costs about 60 ns a value (1.5 s for
+    24M; a hierarchy roll-up converts 20 sums per row) and rounds differently from
+    Spark's, while a decimal(38, 0) converts at integer speed (docs/decisions/0020, session 33). Sums up
     to 1e23 in magnitude. -#}
 {% macro exact_sum(expression) -%}
     (cast(sum(cast(round(cast({{ expression }} as {{ type_double() }}) * 1e15) as decimal(38, 0))) as {{ type_double() }}) / 1e15)
