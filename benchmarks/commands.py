@@ -4,10 +4,12 @@ floor), a changed copy of the dbt project for the rescore, and what a phase read
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from customer_health.manifest import copy_project, prepare_copy
@@ -38,16 +40,28 @@ def floor_command(duckdb_path: Path) -> list[str]:
     return [sys.executable, "-c", script, str(duckdb_path), SCAN_FLOOR_SQL]
 
 
+def edit_seed(seeds: Path, name: str, column: str, change: Callable[[str], str]) -> None:
+    """Change one value of a seed: `column` of its first row, to change(old value)."""
+    path = seeds / f"{name}.csv"
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0][column] = change(rows[0][column])
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def changed_project(target: Path, step: int) -> Path:
     """A copy of the dbt project whose first pillar weight is raised by 5 x step (a scoring
     change), with its manifest prepared."""
     copy_project(target)
-    weights = target / "seeds" / "definitions" / "health_pillar_weights.csv"
-    lines = weights.read_text().splitlines()
-    header, first = lines[0].split(","), lines[1].split(",")
-    column = header.index("weight")
-    first[column] = str(float(first[column]) + 5 * step)
-    weights.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    edit_seed(
+        target / "seeds" / "definitions",
+        "health_pillar_weights",
+        "weight",
+        lambda w: str(float(w) + 5 * step),
+    )
     prepare_copy(target)
     return target
 

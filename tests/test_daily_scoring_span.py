@@ -19,8 +19,8 @@ from _pipeline import assert_success, pipeline_env, run_pipeline, run_vars_logge
 from conftest import BUILD_NOW, DAILY_JOB, PROJECT_DIR
 from dagster import DagsterInstance
 from test_pipeline import copy_world
-from test_recalculation_paths import edit_seed
 
+from benchmarks.commands import edit_seed
 from customer_health.manifest import load_manifest, prepare
 from orchestration.dbt.paths import choose_scoring_span, stored_measure_models
 

@@ -8,7 +8,6 @@ definition take the full path.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from conftest import BUILD_NOW, PROJECT_DIR
 from dagster import DagsterInstance, build_sensor_context
 from test_pipeline import build_defs, copy_world
 
-from benchmarks.commands import changed_project
+from benchmarks.commands import changed_project, edit_seed
 from customer_health import serving
 from customer_health.definitions import definition_version
 from customer_health.manifest import load_manifest, prepare
@@ -44,17 +43,6 @@ def scores(path: Path) -> dict[tuple[str, dt.date], float | None]:
             "select account_id, as_of_date, health_score from marts.fct_account_health_daily"
         )
         return {(account, day): score for account, day, score in rows.fetchall()}
-
-
-def edit_seed(seeds: Path, name: str, column: str, change) -> None:
-    path = seeds / f"{name}.csv"
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    rows[0][column] = change(rows[0][column])
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def mart_hashes(path: Path, start: dt.date) -> dict[str, tuple]:
